@@ -1,0 +1,2 @@
+//! Write Flyte agents in Rust.
+pub mod proto;
