@@ -1,0 +1,247 @@
+//! The [`Registry`]: which agent serves which task category, and the agent
+//! metadata answered by `ListAgents` and `GetAgent`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::proto::flyteidl::admin;
+use crate::{AsyncAgent, DynAsyncAgent, DynSyncAgent, SyncAgent, TaskCategory};
+
+/// An agent of either kind, ready to serve.
+#[derive(Clone)]
+pub enum RegisteredAgent {
+    /// An agent with create, get and delete.
+    Async(Arc<dyn DynAsyncAgent>),
+    /// An agent with execute.
+    Sync(Arc<dyn DynSyncAgent>),
+}
+
+impl RegisteredAgent {
+    /// Wraps an async agent.
+    pub fn from_async(agent: impl AsyncAgent) -> Self {
+        RegisteredAgent::Async(Arc::new(agent))
+    }
+
+    /// Wraps a sync agent.
+    pub fn from_sync(agent: impl SyncAgent) -> Self {
+        RegisteredAgent::Sync(Arc::new(agent))
+    }
+
+    /// The task category it serves.
+    pub fn task_category(&self) -> TaskCategory {
+        match self {
+            RegisteredAgent::Async(agent) => agent.task_category(),
+            RegisteredAgent::Sync(agent) => agent.task_category(),
+        }
+    }
+
+    /// Its display name.
+    pub fn name(&self) -> String {
+        match self {
+            RegisteredAgent::Async(agent) => agent.name(),
+            RegisteredAgent::Sync(agent) => agent.name(),
+        }
+    }
+
+    /// Whether it is a sync agent.
+    pub fn is_sync(&self) -> bool {
+        matches!(self, RegisteredAgent::Sync(_))
+    }
+}
+
+/// An agent that `#[async_agent]` or `#[sync_agent]` registered, collected at
+/// start-up by [`RegistryBuilder::collected`].
+pub struct AgentRegistration {
+    construct: fn() -> RegisteredAgent,
+}
+
+impl AgentRegistration {
+    /// A registration that builds its agent with `construct`.
+    pub const fn new(construct: fn() -> RegisteredAgent) -> Self {
+        AgentRegistration { construct }
+    }
+}
+
+inventory::collect!(AgentRegistration);
+
+/// Why a registry could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryError {
+    /// Two agents claim the same task category.
+    #[error(
+        "task category {category} is served by both `{first}` and `{second}`: \
+         give one of them another task_type or version"
+    )]
+    DuplicateCategory {
+        /// The category claimed twice.
+        category: TaskCategory,
+        /// The agent registered first.
+        first: String,
+        /// The agent registered second.
+        second: String,
+    },
+    /// An agent's task type is empty.
+    #[error("agent `{agent}` has an empty task type: set task_type to the template's task type")]
+    EmptyTaskType {
+        /// The agent's name.
+        agent: String,
+    },
+}
+
+/// Why no agent was found for a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no agent serves task category {requested}; this server serves: {registered}")]
+pub struct UnknownCategory {
+    /// The category asked for.
+    pub requested: TaskCategory,
+    /// The categories this server serves, comma-separated.
+    pub registered: String,
+}
+
+/// Which agent serves which task category.
+pub struct Registry {
+    agents: HashMap<TaskCategory, RegisteredAgent>,
+    metadata: Vec<admin::Agent>,
+}
+
+impl Registry {
+    /// A builder to register agents explicitly.
+    pub fn builder() -> RegistryBuilder {
+        RegistryBuilder::default()
+    }
+
+    /// A registry of every agent annotated with `#[async_agent]` or
+    /// `#[sync_agent]` in this binary.
+    pub fn collected() -> Result<Registry, RegistryError> {
+        Registry::builder().collected().build()
+    }
+
+    /// The agent for `category`.
+    pub fn get(&self, category: &TaskCategory) -> Result<&RegisteredAgent, UnknownCategory> {
+        self.agents.get(category).ok_or_else(|| UnknownCategory {
+            requested: category.clone(),
+            registered: self.describe_categories(),
+        })
+    }
+
+    /// The agent for a request that names its task by `category` or, when the
+    /// category is absent or empty, by the deprecated `task_type` string
+    /// (version 0).
+    pub fn find(
+        &self,
+        category: Option<&admin::TaskCategory>,
+        task_type: &str,
+    ) -> Result<&RegisteredAgent, UnknownCategory> {
+        let category = match category {
+            Some(category) if !category.name.is_empty() => {
+                TaskCategory::new(category.name.clone(), category.version)
+            }
+            _ => TaskCategory::new(task_type, 0),
+        };
+        self.get(&category)
+    }
+
+    /// The metadata of every agent, grouped by agent name, as `ListAgents` answers.
+    pub fn agents(&self) -> &[admin::Agent] {
+        &self.metadata
+    }
+
+    /// The metadata of the agent called `name`.
+    pub fn agent(&self, name: &str) -> Option<&admin::Agent> {
+        self.metadata.iter().find(|agent| agent.name == name)
+    }
+
+    /// The number of task categories served.
+    pub fn len(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Whether no agent is registered.
+    pub fn is_empty(&self) -> bool {
+        self.agents.is_empty()
+    }
+
+    fn describe_categories(&self) -> String {
+        let mut categories: Vec<_> = self.agents.keys().map(ToString::to_string).collect();
+        categories.sort();
+        if categories.is_empty() {
+            "nothing".to_string()
+        } else {
+            categories.join(", ")
+        }
+    }
+}
+
+/// Builds a [`Registry`].
+#[derive(Default)]
+pub struct RegistryBuilder {
+    agents: Vec<RegisteredAgent>,
+}
+
+impl RegistryBuilder {
+    /// Registers an async agent.
+    pub fn async_agent(mut self, agent: impl AsyncAgent) -> Self {
+        self.agents.push(RegisteredAgent::from_async(agent));
+        self
+    }
+
+    /// Registers a sync agent.
+    pub fn sync_agent(mut self, agent: impl SyncAgent) -> Self {
+        self.agents.push(RegisteredAgent::from_sync(agent));
+        self
+    }
+
+    /// Registers an agent of either kind.
+    pub fn agent(mut self, agent: RegisteredAgent) -> Self {
+        self.agents.push(agent);
+        self
+    }
+
+    /// Registers every agent annotated with `#[async_agent]` or `#[sync_agent]`
+    /// in this binary.
+    pub fn collected(mut self) -> Self {
+        self.agents.extend(
+            inventory::iter::<AgentRegistration>
+                .into_iter()
+                .map(|registration| (registration.construct)()),
+        );
+        self
+    }
+
+    /// Checks that every category has one agent and builds the registry.
+    pub fn build(self) -> Result<Registry, RegistryError> {
+        let mut agents: HashMap<TaskCategory, RegisteredAgent> = HashMap::new();
+        let mut metadata: BTreeMap<String, admin::Agent> = BTreeMap::new();
+        for agent in self.agents {
+            let category = agent.task_category();
+            let name = agent.name();
+            if category.name.is_empty() {
+                return Err(RegistryError::EmptyTaskType { agent: name });
+            }
+            if let Some(first) = agents.get(&category) {
+                return Err(RegistryError::DuplicateCategory {
+                    category,
+                    first: first.name(),
+                    second: name,
+                });
+            }
+            #[allow(deprecated)]
+            let entry = metadata.entry(name.clone()).or_insert_with(|| admin::Agent {
+                name,
+                is_sync: agent.is_sync(),
+                ..Default::default()
+            });
+            #[allow(deprecated)]
+            entry.supported_task_types.push(category.name.clone());
+            entry.supported_task_categories.push(admin::TaskCategory {
+                name: category.name.clone(),
+                version: category.version,
+            });
+            agents.insert(category, agent);
+        }
+        Ok(Registry {
+            agents,
+            metadata: metadata.into_values().collect(),
+        })
+    }
+}

@@ -1,0 +1,1 @@
+//! Tests of agent-core and its macros; see the test targets.
