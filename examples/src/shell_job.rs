@@ -1,0 +1,163 @@
+//! An async agent that runs a task's shell script as a detached process.
+//!
+//! The task template's `custom` carries `{"script": "..."}`; primitive inputs
+//! are passed as environment variables (`x` becomes `$x`). The job keeps its
+//! state in a directory of its own, so the agent holds nothing in memory and
+//! a restarted server still finds its jobs. Outputs: `stdout` (string) and
+//! `exit_code` (integer).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use agent_core::proto::flyteidl::core::Literal;
+use agent_core::{AgentError, AsyncAgent, FromLiteral, Resource, TaskCategory, TaskContext};
+use serde::{Deserialize, Serialize};
+
+/// The task config a flytekit plugin writes into the template's `custom`.
+#[derive(Debug, Deserialize)]
+pub struct ShellTask {
+    /// The script, run by `sh -c`.
+    pub script: String,
+}
+
+/// Identifies a started job: sent to Propeller as the resource metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShellJob {
+    /// The process id of the job's shell.
+    pub pid: u32,
+    /// The job's directory: `stdout`, `stderr`, and `exit_code` once it ends.
+    pub dir: PathBuf,
+}
+
+/// Runs shell scripts as detached processes.
+#[derive(Debug, Clone)]
+pub struct ShellJobAgent {
+    jobs_dir: PathBuf,
+}
+
+impl ShellJobAgent {
+    /// An agent keeping its jobs under `jobs_dir`.
+    pub fn new(jobs_dir: impl Into<PathBuf>) -> Self {
+        ShellJobAgent {
+            jobs_dir: jobs_dir.into(),
+        }
+    }
+}
+
+impl Default for ShellJobAgent {
+    fn default() -> Self {
+        Self::new(std::env::temp_dir().join("flyte-shell-jobs"))
+    }
+}
+
+/// Wraps the user's script so that its exit code lands in a file atomically.
+const WRAPPER: &str = r#"( sh -c "$FLYTE_SHELL_SCRIPT" ) >stdout 2>stderr; echo $? >exit_code.tmp && mv exit_code.tmp exit_code"#;
+
+/// A primitive input as an environment variable value.
+fn env_value(literal: &Literal) -> Option<String> {
+    String::from_literal(literal)
+        .ok()
+        .or_else(|| i64::from_literal(literal).ok().map(|v| v.to_string()))
+        .or_else(|| f64::from_literal(literal).ok().map(|v| v.to_string()))
+        .or_else(|| bool::from_literal(literal).ok().map(|v| v.to_string()))
+}
+
+fn is_alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+async fn read_text(path: &Path) -> String {
+    tokio::fs::read_to_string(path).await.unwrap_or_default()
+}
+
+impl AsyncAgent for ShellJobAgent {
+    type Metadata = ShellJob;
+
+    fn task_category(&self) -> TaskCategory {
+        TaskCategory::new("shell_job", 0)
+    }
+
+    fn name(&self) -> String {
+        "Shell Job Agent".to_string()
+    }
+
+    async fn create(&self, task: TaskContext) -> Result<ShellJob, AgentError> {
+        let ShellTask { script } = task.custom()?;
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+        let dir = self.jobs_dir.join(format!("job-{nanos}"));
+        tokio::fs::create_dir_all(&dir).await?;
+        let mut command = tokio::process::Command::new("sh");
+        command
+            .arg("-c")
+            .arg(WRAPPER)
+            .current_dir(&dir)
+            .env("FLYTE_SHELL_SCRIPT", script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        for (name, literal) in &task.inputs.literals {
+            if let Some(value) = env_value(literal) {
+                command.env(name, value);
+            }
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| AgentError::internal(format!("cannot start sh: {e}")))?;
+        let pid = child
+            .id()
+            .ok_or_else(|| AgentError::internal("the job exited before it was tracked"))?;
+        Ok(ShellJob { pid, dir })
+    }
+
+    async fn get(&self, job: ShellJob) -> Result<Resource, AgentError> {
+        let exit_code = read_text(&job.dir.join("exit_code")).await;
+        let stdout_link = format!("file://{}", job.dir.join("stdout").display());
+        if exit_code.is_empty() {
+            if is_alive(job.pid) {
+                return Ok(Resource::running()
+                    .message(format!("process {} is running", job.pid))
+                    .log_link("stdout", stdout_link));
+            }
+            if !job.dir.exists() {
+                return Ok(Resource::failed("the job was deleted"));
+            }
+            return Ok(Resource::retryable_failure(format!(
+                "process {} ended without an exit code (killed?)",
+                job.pid
+            )));
+        }
+        let exit_code: i64 = exit_code
+            .trim()
+            .parse()
+            .map_err(|e| AgentError::internal(format!("unreadable exit code: {e}")))?;
+        if exit_code != 0 {
+            let stderr = read_text(&job.dir.join("stderr")).await;
+            return Ok(Resource::failed(format!(
+                "script exited with {exit_code}: {}",
+                stderr.trim()
+            ))
+            .output("exit_code", exit_code));
+        }
+        let stdout = read_text(&job.dir.join("stdout")).await;
+        Ok(Resource::succeeded()
+            .output("stdout", stdout.trim_end().to_string())
+            .output("exit_code", exit_code)
+            .log_link("stdout", stdout_link))
+    }
+
+    async fn delete(&self, job: ShellJob) -> Result<(), AgentError> {
+        if is_alive(job.pid) {
+            // The job runs in a process group of its own: stop all of it.
+            let _ = tokio::process::Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", job.pid)])
+                .status()
+                .await;
+        }
+        match tokio::fs::remove_dir_all(&job.dir).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Idempotency guards, through the real server: Propeller may repeat
+//! CreateTask for one task attempt, DeleteTask after an abort, and
+//! ExecuteTaskSync after a timeout.
+
+use agent_core::proto::flyteidl::admin;
+use agent_tests::agents::Calls;
+
+use crate::support::{category, create_request, execution, inputs, start, template};
+
+#[tokio::test]
+async fn concurrent_creates_for_one_attempt_run_create_once() {
+    let (server, calls) = start().await;
+    let requests = (0..8).map(|_| {
+        let mut client = server.async_client();
+        tokio::spawn(async move {
+            client
+                .create_task(create_request("slow_async", 3, "concurrent"))
+                .await
+                .map(|r| r.into_inner().resource_meta)
+        })
+    });
+    let metas: Vec<Vec<u8>> = futures::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|joined| joined.unwrap().unwrap())
+        .collect();
+    assert_eq!(Calls::of(&calls.create), 1);
+    assert!(metas.iter().all(|meta| meta == &metas[0]));
+}
+
+#[tokio::test]
+async fn a_repeat_after_completion_answers_the_same_metadata_without_creating() {
+    let (server, calls) = start().await;
+    let mut client = server.async_client();
+    let first = client
+        .create_task(create_request("echo_async", 3, "repeat"))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = client
+        .create_task(create_request("echo_async", 3, "repeat"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.resource_meta, second.resource_meta);
+    assert_eq!(Calls::of(&calls.create), 1);
+}
+
+#[tokio::test]
+async fn a_new_retry_attempt_creates_a_new_job() {
+    let (server, calls) = start().await;
+    let mut client = server.async_client();
+    let first = client
+        .create_task(create_request("echo_async", 3, "retry"))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut retry = create_request("echo_async", 3, "retry");
+    retry.task_execution_metadata = Some(execution("retry", 1));
+    let second = client.create_task(retry).await.unwrap().into_inner();
+    assert_ne!(first.resource_meta, second.resource_meta);
+    assert_eq!(Calls::of(&calls.create), 2);
+}
+
+#[tokio::test]
+async fn delete_twice_succeeds_twice() {
+    let (server, calls) = start().await;
+    let mut client = server.async_client();
+    let created = client
+        .create_task(create_request("echo_async", 3, "delete-twice"))
+        .await
+        .unwrap()
+        .into_inner();
+    for _ in 0..2 {
+        client
+            .delete_task(admin::DeleteTaskRequest {
+                task_category: category("echo_async"),
+                resource_meta: created.resource_meta.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(Calls::of(&calls.delete), 1);
+}
+
+#[tokio::test]
+async fn duplicate_sync_executions_in_flight_run_once() {
+    use admin::execute_task_sync_request::Part;
+    let (server, calls) = start().await;
+    let runs = (0..4).map(|_| {
+        let mut client = server.sync_client();
+        tokio::spawn(async move {
+            let messages = vec![
+                admin::ExecuteTaskSyncRequest {
+                    part: Some(Part::Header(admin::CreateRequestHeader {
+                        template: Some(template("echo_sync", 0)),
+                        output_prefix: "s3://bucket/sync-dup".into(),
+                        task_execution_metadata: Some(execution("sync-dup", 0)),
+                        max_dataset_size_bytes: 0,
+                    })),
+                },
+                admin::ExecuteTaskSyncRequest {
+                    part: Some(Part::Inputs(inputs(9))),
+                },
+            ];
+            let mut replies = client
+                .execute_task_sync(futures::stream::iter(messages))
+                .await
+                .unwrap()
+                .into_inner();
+            replies.message().await.unwrap().unwrap()
+        })
+    });
+    let replies = futures::future::join_all(runs).await;
+    assert!(replies.iter().all(|reply| reply.as_ref().unwrap() == replies[0].as_ref().unwrap()));
+    assert_eq!(Calls::of(&calls.execute), 1);
+}

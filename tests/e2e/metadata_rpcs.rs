@@ -1,0 +1,81 @@
+//! AgentMetadataService: ListAgents and GetAgent, and registry checks.
+
+use std::collections::BTreeSet;
+
+use agent_core::proto::flyteidl::admin;
+use agent_core::{Registry, RegistryError};
+use tonic::Code;
+
+use crate::support::start;
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn list_agents_groups_categories_by_agent_name() {
+    let (server, _) = start().await;
+    let agents = server
+        .metadata_client()
+        .list_agents(admin::ListAgentsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .agents;
+    let echo = agents.iter().find(|a| a.name == "Echo Agent").unwrap();
+    assert!(!echo.is_sync);
+    let categories: BTreeSet<_> = echo
+        .supported_task_categories
+        .iter()
+        .map(|c| (c.name.as_str(), c.version))
+        .collect();
+    assert_eq!(
+        categories,
+        BTreeSet::from([("echo_async", 0), ("echo_async", 1), ("slow_async", 0)])
+    );
+    assert!(echo.supported_task_types.contains(&"slow_async".to_string()));
+    let sync = agents.iter().find(|a| a.name == "Echo Sync Agent").unwrap();
+    assert!(sync.is_sync);
+    assert_eq!(sync.supported_task_types, vec!["echo_sync".to_string()]);
+}
+
+#[tokio::test]
+async fn get_agent_by_name_and_not_found_for_an_unknown_one() {
+    let (server, _) = start().await;
+    let mut client = server.metadata_client();
+    let agent = client
+        .get_agent(admin::GetAgentRequest {
+            name: "Echo Sync Agent".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .agent
+        .unwrap();
+    assert!(agent.is_sync);
+    let status = client
+        .get_agent(admin::GetAgentRequest {
+            name: "Nobody".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    assert!(status.message().contains("Echo Sync Agent"), "{}", status.message());
+}
+
+#[test]
+fn a_duplicate_category_is_refused_naming_both_agents() {
+    let calls = std::sync::Arc::new(agent_tests::agents::Calls::default());
+    let registry = agent_tests::agents::registry_builder(calls)
+        .async_agent(agent_tests::agents::FailingAgent)
+        .build();
+    let Err(error) = registry else {
+        panic!("a duplicate category must be refused")
+    };
+    assert!(matches!(error, RegistryError::DuplicateCategory { .. }));
+    let message = error.to_string();
+    assert!(message.contains("fails (version 0)"), "{message}");
+    assert!(message.contains("`FailingAgent` and `FailingAgent`"), "{message}");
+}
+
+#[test]
+fn an_empty_registry_builds() {
+    assert!(Registry::builder().build().unwrap().is_empty());
+}

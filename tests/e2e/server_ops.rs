@@ -1,0 +1,112 @@
+//! Health, reflection, the metrics endpoint and graceful shutdown.
+
+use std::time::Duration;
+
+use agent_core::server::SERVICE_NAMES;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+};
+
+use crate::support::{create_request, start};
+
+#[tokio::test]
+async fn health_reports_every_agent_service_serving() {
+    let (server, _) = start().await;
+    let mut health = HealthClient::new(server.channel());
+    for service in SERVICE_NAMES.into_iter().chain([""]) {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.to_string(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32, "{service}");
+    }
+}
+
+#[tokio::test]
+async fn reflection_lists_the_agent_services() {
+    let (server, _) = start().await;
+    let mut reflection = ServerReflectionClient::new(server.channel());
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut replies = reflection
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = replies.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = reply.message_response else {
+        panic!("a list of services")
+    };
+    let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
+    for service in SERVICE_NAMES {
+        assert!(names.contains(&service), "{names:?}");
+    }
+}
+
+/// GETs `/metrics` with a bare HTTP/1.0 request.
+async fn scrape(address: std::net::SocketAddr) -> String {
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
+
+#[tokio::test]
+async fn the_metrics_endpoint_counts_requests_by_task_type_and_operation() {
+    let (server, _) = start().await;
+    let mut client = server.async_client();
+    client
+        .create_task(create_request("echo_async", 1, "metrics"))
+        .await
+        .unwrap();
+    client
+        .create_task(create_request("nope", 1, "metrics"))
+        .await
+        .unwrap_err();
+    let text = scrape(server.metrics_address()).await;
+    assert!(text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(
+            r#"flyte_agent_requests_success_total{operation="create",task_type="echo_async"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"flyte_agent_requests_failure_total{error_code="404",operation="create",task_type="nope"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("flyte_agent_request_latency_seconds_bucket"), "{text}");
+    assert!(text.contains(r#"flyte_agent_input_literal_bytes_count{task_type="echo_async"} 1"#), "{text}");
+}
+
+#[tokio::test]
+async fn shutdown_lets_the_requests_in_flight_finish() {
+    let (server, _) = start().await;
+    let mut client = server.async_client();
+    // Connect before shutting down, so the request is in flight when it starts.
+    client.create_task(create_request("echo_async", 1, "warm")).await.unwrap();
+    let in_flight = tokio::spawn(async move {
+        client
+            .create_task(create_request("slow_async", 2, "in-flight"))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    server.shutdown().await.unwrap();
+    let created = in_flight.await.unwrap();
+    assert!(created.is_ok(), "{created:?}");
+}

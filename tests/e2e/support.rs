@@ -1,0 +1,77 @@
+//! Requests the tests send, and a server of the test agents.
+
+use std::sync::Arc;
+
+use agent_core::literal::LiteralMapBuilder;
+use agent_core::proto::flyteidl::{admin, core};
+use agent_core::testing::TestServer;
+use agent_tests::agents::{Calls, registry};
+
+/// A server of every test agent, with the counters of their calls.
+pub async fn start() -> (TestServer, Arc<Calls>) {
+    let calls = Arc::new(Calls::default());
+    let server = TestServer::start(registry(Arc::clone(&calls))).await;
+    (server, calls)
+}
+
+/// A template of `task_type` at `version`.
+pub fn template(task_type: &str, version: i32) -> core::TaskTemplate {
+    core::TaskTemplate {
+        r#type: task_type.to_string(),
+        task_type_version: version,
+        ..Default::default()
+    }
+}
+
+/// The inputs `{x: x}`.
+pub fn inputs(x: i64) -> core::LiteralMap {
+    LiteralMapBuilder::new().with("x", x).build().unwrap()
+}
+
+/// Execution metadata of attempt `attempt` of node `n0` in execution `run`.
+pub fn execution(run: &str, attempt: u32) -> admin::TaskExecutionMetadata {
+    admin::TaskExecutionMetadata {
+        task_execution_id: Some(core::TaskExecutionIdentifier {
+            task_id: Some(core::Identifier {
+                name: "my.task".into(),
+                ..Default::default()
+            }),
+            node_execution_id: Some(core::NodeExecutionIdentifier {
+                node_id: "n0".into(),
+                execution_id: Some(core::WorkflowExecutionIdentifier {
+                    project: "p".into(),
+                    domain: "d".into(),
+                    name: run.into(),
+                    org: String::new(),
+                }),
+            }),
+            retry_attempt: attempt,
+        }),
+        namespace: "p-d".into(),
+        ..Default::default()
+    }
+}
+
+/// A CreateTask request for `task_type` with input `x`, in execution `run`.
+pub fn create_request(task_type: &str, x: i64, run: &str) -> admin::CreateTaskRequest {
+    admin::CreateTaskRequest {
+        inputs: Some(inputs(x)),
+        template: Some(template(task_type, 0)),
+        output_prefix: format!("s3://bucket/{run}"),
+        task_execution_metadata: Some(execution(run, 0)),
+    }
+}
+
+/// The category `name` at version 0.
+pub fn category(name: &str) -> Option<admin::TaskCategory> {
+    Some(admin::TaskCategory {
+        name: name.to_string(),
+        version: 0,
+    })
+}
+
+/// The integer output `name` of a resource.
+pub fn int_output(resource: &admin::Resource, name: &str) -> i64 {
+    let literal = &resource.outputs.as_ref().expect("outputs").literals[name];
+    agent_core::FromLiteral::from_literal(literal).expect("an integer output")
+}

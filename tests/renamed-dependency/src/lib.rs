@@ -1,0 +1,1 @@
+//! Agents defined through a renamed `agent-core` dependency.
