@@ -18,8 +18,21 @@ use crate::proto::flyteidl::service::{
     async_agent_service_client::AsyncAgentServiceClient,
     sync_agent_service_client::SyncAgentServiceClient,
 };
+use crate::proto::flyteidl::core;
 use crate::server::{AgentServer, ServeError, ServerOptions, bind};
-use crate::Registry;
+use crate::{Registry, protobuf_struct};
+
+/// A task template of `task_type` whose `custom` is `custom` (a JSON object;
+/// anything else leaves `custom` empty), as a flytekit plugin would write it.
+pub fn task_template(task_type: &str, custom: serde_json::Value) -> core::TaskTemplate {
+    core::TaskTemplate {
+        r#type: task_type.to_string(),
+        custom: custom
+            .as_object()
+            .map(protobuf_struct::json_object_to_struct),
+        ..Default::default()
+    }
+}
 
 /// An agent server serving on `127.0.0.1` at ephemeral ports, stopped when dropped.
 pub struct TestServer {

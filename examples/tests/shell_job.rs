@@ -1,0 +1,162 @@
+//! The shell job agent through a real server: real processes, real files.
+
+use std::time::Duration;
+
+use agent_core::literal::LiteralMapBuilder;
+use agent_core::proto::flyteidl::{admin, core};
+use agent_core::testing::{TestServer, task_template};
+use agent_core::{FromLiteral, Registry};
+use agent_examples::shell_job::ShellJobAgent;
+
+use core::task_execution::Phase;
+
+struct Fixture {
+    server: TestServer,
+    jobs_dir: std::path::PathBuf,
+}
+
+async fn start(name: &str) -> Fixture {
+    let jobs_dir = std::env::temp_dir().join(format!("shell-job-test-{name}-{}", std::process::id()));
+    let registry = Registry::builder()
+        .async_agent(ShellJobAgent::new(&jobs_dir))
+        .build()
+        .unwrap();
+    Fixture {
+        server: TestServer::start(registry).await,
+        jobs_dir,
+    }
+}
+
+impl Fixture {
+    async fn create(&self, script: &str, inputs: core::LiteralMap) -> Vec<u8> {
+        self.server
+            .async_client()
+            .create_task(admin::CreateTaskRequest {
+                inputs: Some(inputs),
+                template: Some(task_template("shell_job", serde_json::json!({ "script": script }))),
+                output_prefix: "file:///tmp/outputs".into(),
+                task_execution_metadata: None,
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .resource_meta
+    }
+
+    async fn get(&self, resource_meta: &[u8]) -> admin::Resource {
+        self.server
+            .async_client()
+            .get_task(admin::GetTaskRequest {
+                task_category: Some(admin::TaskCategory {
+                    name: "shell_job".into(),
+                    version: 0,
+                }),
+                resource_meta: resource_meta.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .resource
+            .unwrap()
+    }
+
+    /// Polls `get` until the job leaves the running phase (10 s at most).
+    async fn wait(&self, resource_meta: &[u8]) -> admin::Resource {
+        for _ in 0..200 {
+            let resource = self.get(resource_meta).await;
+            if resource.phase != Phase::Running as i32 {
+                return resource;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the job did not finish in 10 s")
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.jobs_dir);
+    }
+}
+
+fn output<T: FromLiteral>(resource: &admin::Resource, name: &str) -> T {
+    T::from_literal(&resource.outputs.as_ref().unwrap().literals[name]).unwrap()
+}
+
+#[tokio::test]
+async fn a_script_runs_with_its_inputs_and_answers_its_stdout() {
+    let fixture = start("ok").await;
+    let inputs = LiteralMapBuilder::new()
+        .with("name", "flyte")
+        .with("count", 3_i64)
+        .build()
+        .unwrap();
+    let meta = fixture.create("echo \"hello $name x$count\"", inputs).await;
+    let resource = fixture.wait(&meta).await;
+    assert_eq!(resource.phase, Phase::Succeeded as i32, "{}", resource.message);
+    assert_eq!(output::<String>(&resource, "stdout"), "hello flyte x3");
+    assert_eq!(output::<i64>(&resource, "exit_code"), 0);
+    assert_eq!(resource.log_links[0].name, "stdout");
+}
+
+#[tokio::test]
+async fn a_failing_script_fails_with_its_stderr() {
+    let fixture = start("fail").await;
+    let meta = fixture
+        .create("echo 'no such table' >&2; exit 3", core::LiteralMap::default())
+        .await;
+    let resource = fixture.wait(&meta).await;
+    assert_eq!(resource.phase, Phase::Failed as i32);
+    assert!(resource.message.contains("exited with 3: no such table"), "{}", resource.message);
+}
+
+#[tokio::test]
+async fn delete_stops_a_running_job_and_is_idempotent() {
+    let fixture = start("delete").await;
+    let meta = fixture.create("sleep 30", core::LiteralMap::default()).await;
+    assert_eq!(fixture.get(&meta).await.phase, Phase::Running as i32);
+    let job: serde_json::Value = serde_json::from_slice(&meta).unwrap();
+    let pid = job["pid"].as_u64().unwrap();
+
+    let mut client = fixture.server.async_client();
+    for _ in 0..2 {
+        client
+            .delete_task(admin::DeleteTaskRequest {
+                task_category: Some(admin::TaskCategory {
+                    name: "shell_job".into(),
+                    version: 0,
+                }),
+                resource_meta: meta.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    let resource = fixture.wait(&meta).await;
+    assert_eq!(resource.phase, Phase::Failed as i32);
+    assert!(resource.message.contains("deleted"), "{}", resource.message);
+    for _ in 0..100 {
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("process {pid} still runs after delete");
+}
+
+#[tokio::test]
+async fn a_template_without_a_script_is_an_invalid_argument() {
+    let fixture = start("invalid").await;
+    let status = fixture
+        .server
+        .async_client()
+        .create_task(admin::CreateTaskRequest {
+            template: Some(task_template("shell_job", serde_json::json!({ "command": "ls" }))),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("script"), "{}", status.message());
+}
