@@ -61,7 +61,7 @@ impl TaskContext {
     /// another type.
     pub fn input<T: FromLiteral>(&self, name: &str) -> Result<T, AgentError> {
         read_input(&self.inputs, name)
-            .map_err(|e| AgentError::invalid_argument(format!("input `{name}`: {e}")))
+            .map_err(|e| AgentError::invalid_argument(format!("task inputs: {e}")))
     }
 
     /// The template's `custom` struct as a serde value: the task config a

@@ -164,7 +164,11 @@ async fn an_input_of_the_wrong_type_is_an_invalid_argument() {
     );
     let status = server.async_client().create_task(request).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("input `x`"), "{}", status.message());
+    assert!(
+        status.message().contains("task inputs: x: expected an integer"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]

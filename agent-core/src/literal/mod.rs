@@ -18,7 +18,7 @@
 //! duration from its seconds.
 //!
 //! ```
-//! use agent_core::literal::{FromLiteral, IntoLiteral, LiteralMapBuilder, read_input};
+//! use agent_core::literal::{LiteralMapBuilder, read_input};
 //!
 //! let inputs = LiteralMapBuilder::new()
 //!     .with("x", 42)
@@ -57,9 +57,9 @@ pub enum LiteralError {
     /// A number does not fit the Rust type.
     #[error("{value} does not fit in {target}")]
     OutOfRange {
-        /// The value as written in the literal.
+        /// The value as written in the literal, or as the Rust value held it.
         value: String,
-        /// The Rust type it was read into.
+        /// The Rust type it was read into, or the Flyte type it was written as.
         target: &'static str,
     },
     /// The literal was offloaded to blob storage and is not inline.

@@ -177,9 +177,8 @@ impl AsyncAgentService for AsyncAgentHandler {
         Ok(Response::new(admin::GetTaskMetricsResponse { results }))
     }
 
-    type GetTaskLogsStream = futures::stream::Iter<
-        std::vec::IntoIter<Result<admin::GetTaskLogsResponse, Status>>,
-    >;
+    type GetTaskLogsStream =
+        futures::stream::Iter<std::vec::IntoIter<Result<admin::GetTaskLogsResponse, Status>>>;
 
     async fn get_task_logs(
         &self,
@@ -220,6 +219,9 @@ impl AsyncAgentService for AsyncAgentHandler {
                 results: logs.lines,
             })),
         };
-        Ok(Response::new(futures::stream::iter(vec![Ok(header), Ok(body)])))
+        Ok(Response::new(futures::stream::iter(vec![
+            Ok(header),
+            Ok(body),
+        ])))
     }
 }

@@ -23,7 +23,12 @@ pub(crate) struct ServerState {
 }
 
 impl ServerState {
-    pub(crate) fn new(registry: Arc<Registry>, metrics: Metrics, guard: Guard, worker: usize) -> Self {
+    pub(crate) fn new(
+        registry: Arc<Registry>,
+        metrics: Metrics,
+        guard: Guard,
+        worker: usize,
+    ) -> Self {
         ServerState {
             registry,
             metrics,

@@ -52,7 +52,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = 3600)]
     pub idempotency_ttl: u64,
     /// How many idempotency answers are kept at most.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = 100_000)]
+    #[arg(
+        long,
+        env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY",
+        default_value_t = 100_000
+    )]
     pub idempotency_capacity: usize,
 }
 
@@ -173,7 +177,15 @@ mod tests {
 
     #[test]
     fn pyflyte_style_arguments_are_accepted() {
-        let args = parse(&["agent-server", "serve", "agent", "--port", "8001", "--prometheus_port", "9191"]);
+        let args = parse(&[
+            "agent-server",
+            "serve",
+            "agent",
+            "--port",
+            "8001",
+            "--prometheus_port",
+            "9191",
+        ]);
         assert_eq!(args.port, 8001);
         assert_eq!(args.prometheus_port, 9191);
         assert_eq!(args.worker, 10);

@@ -84,7 +84,10 @@ impl Metrics {
             .with_label_values(&[task_type, operation])
             .observe(elapsed.as_secs_f64());
         match outcome {
-            Ok(()) => self.success.with_label_values(&[task_type, operation]).inc(),
+            Ok(()) => self
+                .success
+                .with_label_values(&[task_type, operation])
+                .inc(),
             Err(kind) => self
                 .failure
                 .with_label_values(&[task_type, operation, &kind.http_status().to_string()])
@@ -154,6 +157,8 @@ mod tests {
             "flyte_connector_requests_failure_total{error_code=\"404\",operation=\"get\",task_type=\"bigquery\"} 1"
         ));
         assert!(text.contains("flyte_connector_request_latency_seconds_count"));
-        assert!(text.contains("flyte_connector_input_literal_bytes_sum{task_type=\"bigquery\"} 120"));
+        assert!(
+            text.contains("flyte_connector_input_literal_bytes_sum{task_type=\"bigquery\"} 120")
+        );
     }
 }

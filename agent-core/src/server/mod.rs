@@ -127,9 +127,9 @@ impl AgentServer {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
         let metrics_registry = Metrics::new(&self.options.metrics_prefix)?;
-        let store = self.guard_store.unwrap_or_else(|| {
-            Arc::new(MemoryGuardStore::new(self.options.guard_limits))
-        });
+        let store = self
+            .guard_store
+            .unwrap_or_else(|| Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
         let state = Arc::new(ServerState::new(
             Arc::clone(&self.registry),
             metrics_registry.clone(),
@@ -161,7 +161,9 @@ impl AgentServer {
 
         let (health, health_service) = tonic_health::server::health_reporter();
         for name in SERVICE_NAMES {
-            health.set_service_status(name, ServingStatus::Serving).await;
+            health
+                .set_service_status(name, ServingStatus::Serving)
+                .await;
         }
         let reflection = || {
             tonic_reflection::server::Builder::configure()
@@ -209,10 +211,10 @@ impl AgentServer {
             .serve_with_incoming_shutdown(incoming, grpc_stopped)
             .await?;
 
-        if let Some(metrics_server) = metrics_server {
-            if let Ok(result) = metrics_server.await {
-                result?;
-            }
+        if let Some(metrics_server) = metrics_server
+            && let Ok(result) = metrics_server.await
+        {
+            result?;
         }
         Ok(())
     }

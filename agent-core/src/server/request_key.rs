@@ -50,24 +50,25 @@ fn task_key(
     inputs: Option<&core::LiteralMap>,
     output_prefix: &str,
 ) -> String {
-    let (task_type, version) = template.map_or(("", 0), |t| (t.r#type.as_str(), t.task_type_version));
+    let (task_type, version) =
+        template.map_or(("", 0), |t| (t.r#type.as_str(), t.task_type_version));
     let prefix = format!("{operation}/{task_type}/{version}");
-    if let Some(id) = execution.and_then(|e| e.task_execution_id.as_ref()) {
-        if let Some(node) = &id.node_execution_id {
-            let workflow = node.execution_id.clone().unwrap_or_default();
-            let task = id.task_id.clone().unwrap_or_default();
-            return format!(
-                "{prefix}/{}/{}/{}/{}/{}/{}/{}/attempt-{}",
-                workflow.org,
-                workflow.project,
-                workflow.domain,
-                workflow.name,
-                node.node_id,
-                task.name,
-                task.version,
-                id.retry_attempt
-            );
-        }
+    if let Some(id) = execution.and_then(|e| e.task_execution_id.as_ref())
+        && let Some(node) = &id.node_execution_id
+    {
+        let workflow = node.execution_id.clone().unwrap_or_default();
+        let task = id.task_id.clone().unwrap_or_default();
+        return format!(
+            "{prefix}/{}/{}/{}/{}/{}/{}/{}/attempt-{}",
+            workflow.org,
+            workflow.project,
+            workflow.domain,
+            workflow.name,
+            node.node_id,
+            task.name,
+            task.version,
+            id.retry_attempt
+        );
     }
     let mut hasher = DefaultHasher::new();
     template.map(Message::encode_to_vec).hash(&mut hasher);

@@ -61,9 +61,8 @@ async fn read_request(
 
 #[tonic::async_trait]
 impl SyncAgentService for SyncAgentHandler {
-    type ExecuteTaskSyncStream = futures::stream::Once<
-        std::future::Ready<Result<admin::ExecuteTaskSyncResponse, Status>>,
-    >;
+    type ExecuteTaskSyncStream =
+        futures::stream::Once<std::future::Ready<Result<admin::ExecuteTaskSyncResponse, Status>>>;
 
     async fn execute_task_sync(
         &self,
@@ -137,8 +136,8 @@ impl SyncAgentService for SyncAgentHandler {
                 },
             )),
         };
-        Ok(Response::new(futures::stream::once(std::future::ready(Ok(
-            response,
-        )))))
+        Ok(Response::new(futures::stream::once(std::future::ready(
+            Ok(response),
+        ))))
     }
 }
