@@ -36,3 +36,108 @@ pub mod testing;
 
 pub use server::AgentServer;
 pub use server::cli::{serve_cli, serve_cli_with};
+
+/// Makes the type of an inherent `impl` block an [`AsyncAgent`]: an agent
+/// that starts a job on an outside system in `create`, reports it in `get`
+/// and stops it in `delete`.
+///
+/// ```
+/// use agent_core::prelude::*;
+///
+/// #[derive(Debug, Serialize, Deserialize)]
+/// pub struct QueryJob {
+///     pub job_id: String,
+/// }
+///
+/// #[derive(Default)]
+/// pub struct BigQueryAgent;
+///
+/// #[async_agent(task_type = "bigquery")]
+/// impl BigQueryAgent {
+///     async fn create(&self, task: TaskContext) -> Result<QueryJob, AgentError> {
+///         Ok(QueryJob { job_id: format!("job-for-{}", task.task_type()) })
+///     }
+///
+///     async fn get(&self, job: QueryJob) -> Result<Resource, AgentError> {
+///         Ok(Resource::succeeded().message(job.job_id))
+///     }
+///
+///     async fn delete(&self, _job: QueryJob) -> Result<(), AgentError> {
+///         Ok(())
+///     }
+/// }
+///
+/// let registry = agent_core::Registry::collected().unwrap();
+/// assert!(registry.get(&TaskCategory::new("bigquery", 0)).is_ok());
+/// ```
+///
+/// # Methods
+///
+/// The block keeps its methods as written, helpers included; the macro adds
+/// the trait impl that calls them. Each takes `&self` and returns
+/// `Result<_, AgentError>`; each may be an `async fn` or a plain `fn` (run
+/// without stalling the async runtime, like flytekit's `run_in_executor`).
+///
+/// | method | parameters after `&self` | returns |
+/// | --- | --- | --- |
+/// | `create` (required) | `TaskContext` | `Result<M, AgentError>`: `M` is the metadata, any serde type |
+/// | `get` (required) | `M` | `Result<Resource, AgentError>` |
+/// | `delete` (required) | `M` | `Result<(), AgentError>` |
+/// | `get_metrics` | `M`, `MetricsQuery` | `Result<Vec<MetricResult>, AgentError>` |
+/// | `get_logs` | `M`, `LogsQuery` | `Result<TaskLogs, AgentError>` |
+///
+/// The metadata type `M` is read from `create`'s return type; it is sent to
+/// Propeller as JSON and handed back to the other methods.
+///
+/// # Arguments
+///
+/// - `task_type = "..."` (required): the task type the agent serves.
+/// - `version = N`: the task type version; 0 by default.
+/// - `name = "..."`: the name `ListAgents` shows; the type's name by default.
+/// - `init = path`: a `fn() -> Self` (`Self::new`) that builds the agent for
+///   its registry entry; `Default` by default.
+/// - `idempotency = "off"`: answer every `CreateTask` call by running
+///   `create` again; by default (`"on"`) repeats for one task attempt start
+///   one job.
+/// - `register = false`: no registry entry; register the agent by hand with
+///   `Registry::builder().async_agent(MyAgent::new(config))`. `Default` and
+///   `init` are then not needed.
+/// - `crate = "..."`: the path to this crate, when it is renamed in
+///   `Cargo.toml`.
+///
+/// Mistakes (a missing or misspelt method, a wrong receiver, parameter or
+/// return type, an unknown argument...) are reported together, each at the
+/// token to fix.
+pub use agent_macros::async_agent;
+
+/// Makes the type of an inherent `impl` block a [`SyncAgent`]: an agent that
+/// runs a task to completion in one call.
+///
+/// ```
+/// use agent_core::prelude::*;
+///
+/// #[derive(Default)]
+/// pub struct EchoAgent;
+///
+/// #[sync_agent(task_type = "echo", version = 1)]
+/// impl EchoAgent {
+///     async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
+///         Ok(Resource::succeeded().message(task.task_type().to_string()))
+///     }
+/// }
+/// ```
+///
+/// The one method is `execute(&self, task: TaskContext) -> Result<Resource,
+/// AgentError>`, also accepted under Flyte's name `r#do` (`do` is a Rust
+/// keyword). It may be an `async fn` or a plain `fn`. The arguments are
+/// those of [`async_agent`].
+pub use agent_macros::sync_agent;
+
+/// Everything an agent's code needs: `use agent_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        AgentError, FromLiteral, IntoLiteral, Phase, Resource, TaskCategory, TaskContext,
+        async_agent, sync_agent,
+    };
+    pub use serde::{Deserialize, Serialize};
+}

@@ -18,3 +18,76 @@ pub fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
         _ => f(),
     }
 }
+
+/// How the registry builds an agent that has no `init`: with `Default`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `Default` impl, so its registry entry cannot build it",
+    label = "the registry builds `{Self}` with `Default::default()`",
+    note = "derive or implement `Default` for `{Self}`, or pass a constructor with `init = Self::new` (a `fn() -> Self`), or write `register = false` and register the agent by hand with `Registry::builder()`"
+)]
+pub trait DefaultAgent: Sized {
+    /// `Default::default()`.
+    fn default_agent() -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Default> DefaultAgent for T {
+    fn default_agent() -> Self {
+        T::default()
+    }
+}
+
+/// A parameter of an agent method that is not written as the trait's type
+/// (`TaskContext`, `MetricsQuery`, `LogsQuery`): it must be that type, under
+/// an alias or another path.
+#[diagnostic::on_unimplemented(
+    message = "this parameter must be `{Expected}`, found `{Self}`",
+    label = "write `{Expected}` here"
+)]
+pub trait Param<Expected>: Sized {
+    /// The value itself.
+    fn from_expected(value: Expected) -> Self;
+}
+
+impl<T> Param<T> for T {
+    fn from_expected(value: T) -> T {
+        value
+    }
+}
+
+/// The metadata parameter of `get`, `delete`, `get_metrics` or `get_logs`,
+/// when it is not written as `create`'s metadata type: it must be that type.
+#[diagnostic::on_unimplemented(
+    message = "this parameter must be `{Metadata}`, the metadata type that `create` returns, found `{Self}`",
+    label = "write `{Metadata}` here"
+)]
+pub trait MetadataParam<Metadata>: Sized {
+    /// The value itself.
+    fn from_metadata(value: Metadata) -> Self;
+}
+
+impl<T> MetadataParam<T> for T {
+    fn from_metadata(value: T) -> T {
+        value
+    }
+}
+
+/// The result of an agent method, when it is not written as
+/// `Result<T, AgentError>`: it must be that type, under an alias or another
+/// path.
+#[diagnostic::on_unimplemented(
+    message = "this method must return `Result<{T}, AgentError>`, found `{Self}`",
+    label = "write `Result<{T}, AgentError>` here",
+    note = "any `std::error::Error` converts into `AgentError` with `?`; a failure of the job itself is a `Resource` in a failed phase, not an error"
+)]
+pub trait Returns<T> {
+    /// The value itself.
+    fn into_result(self) -> Result<T, crate::AgentError>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, R: Into<Result<T, crate::AgentError>>> Returns<T> for R {
+    fn into_result(self) -> Result<T, crate::AgentError> {
+        self.into()
+    }
+}

@@ -1,0 +1,26 @@
+use agent_core::prelude::*;
+
+#[derive(Serialize, Deserialize)]
+pub struct QueryJob {
+    pub job_id: String,
+}
+
+#[derive(Default)]
+pub struct BigQueryAgent;
+
+#[async_agent(task_type = "bigquery")]
+impl BigQueryAgent {
+    pub async fn create(&self, _task: TaskContext) -> Result<QueryJob, AgentError> {
+        Ok(QueryJob { job_id: String::new() })
+    }
+
+    pub async fn get(&self, _job_id: String) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded())
+    }
+
+    pub async fn delete(&self, _job: QueryJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use agent_core::prelude::*;
+
+#[derive(Default)]
+pub struct ChatAgent;
+
+#[sync_agent]
+impl ChatAgent {
+    pub async fn execute(&self, _task: TaskContext) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded())
+    }
+}
+
+fn main() {}

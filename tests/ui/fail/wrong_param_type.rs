@@ -1,0 +1,13 @@
+use agent_core::prelude::*;
+
+#[derive(Default)]
+pub struct ChatAgent;
+
+#[sync_agent(task_type = "chatgpt")]
+impl ChatAgent {
+    pub async fn execute(&self, _prompt: String) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded())
+    }
+}
+
+fn main() {}
