@@ -115,12 +115,16 @@ pub trait AsyncAgent: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Self::Metadata, AgentError>> + Send;
 
     /// Reports the job's state.
-    fn get(&self, metadata: Self::Metadata)
-    -> impl Future<Output = Result<Resource, AgentError>> + Send;
+    fn get(
+        &self,
+        metadata: Self::Metadata,
+    ) -> impl Future<Output = Result<Resource, AgentError>> + Send;
 
     /// Stops the job. Must succeed for a job that is already gone.
-    fn delete(&self, metadata: Self::Metadata)
-    -> impl Future<Output = Result<(), AgentError>> + Send;
+    fn delete(
+        &self,
+        metadata: Self::Metadata,
+    ) -> impl Future<Output = Result<(), AgentError>> + Send;
 
     /// Reports the job's metrics. Optional: answers `UNIMPLEMENTED` by default.
     fn get_metrics(
@@ -129,7 +133,11 @@ pub trait AsyncAgent: Send + Sync + 'static {
         query: MetricsQuery,
     ) -> impl Future<Output = Result<Vec<MetricResult>, AgentError>> + Send {
         let _ = (metadata, query);
-        async { Err(AgentError::unimplemented("this agent does not report metrics")) }
+        async {
+            Err(AgentError::unimplemented(
+                "this agent does not report metrics",
+            ))
+        }
     }
 
     /// Reports the job's logs. Optional: answers `UNIMPLEMENTED` by default.
@@ -180,8 +188,10 @@ pub trait SyncAgent: Send + Sync + 'static {
     }
 
     /// Runs the task and answers its final state and outputs.
-    fn execute(&self, task: TaskContext)
-    -> impl Future<Output = Result<Resource, AgentError>> + Send;
+    fn execute(
+        &self,
+        task: TaskContext,
+    ) -> impl Future<Output = Result<Resource, AgentError>> + Send;
 }
 
 fn short_type_name<T: ?Sized>() -> String {
@@ -266,7 +276,9 @@ impl<A: AsyncAgent> DynAsyncAgent for A {
         metadata: &'a [u8],
         query: LogsQuery,
     ) -> BoxFuture<'a, Result<TaskLogs, AgentError>> {
-        Box::pin(async move { AsyncAgent::get_logs(self, A::decode_metadata(metadata)?, query).await })
+        Box::pin(
+            async move { AsyncAgent::get_logs(self, A::decode_metadata(metadata)?, query).await },
+        )
     }
 }
 

@@ -37,8 +37,11 @@ pub trait GuardStore: Send + Sync + 'static {
     /// Claims `key`: atomically takes it when free, or says who has it.
     fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>>;
     /// Stores the answer of the call that holds `key`, releasing it.
-    fn complete<'a>(&'a self, key: &'a str, answer: Vec<u8>)
-    -> BoxFuture<'a, Result<(), AgentError>>;
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        answer: Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), AgentError>>;
     /// Frees `key` without an answer (the call failed or was cancelled).
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>>;
 }
@@ -99,7 +102,9 @@ impl MemoryGuardStore {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
         // A panic cannot leave the map half-updated: every update is one call.
-        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn claim_now(&self, key: &str) -> Claim {

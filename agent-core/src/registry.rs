@@ -226,11 +226,13 @@ impl RegistryBuilder {
                 });
             }
             #[allow(deprecated)]
-            let entry = metadata.entry(name.clone()).or_insert_with(|| admin::Agent {
-                name,
-                is_sync: agent.is_sync(),
-                ..Default::default()
-            });
+            let entry = metadata
+                .entry(name.clone())
+                .or_insert_with(|| admin::Agent {
+                    name,
+                    is_sync: agent.is_sync(),
+                    ..Default::default()
+                });
             #[allow(deprecated)]
             entry.supported_task_types.push(category.name.clone());
             entry.supported_task_categories.push(admin::TaskCategory {

@@ -254,7 +254,10 @@ mod tests {
         assert_eq!(state, admin::State::Succeeded as i32);
 
         let wire = Resource::retryable_failure("flaky").into_proto().unwrap();
-        assert_eq!(wire.phase, core::task_execution::Phase::RetryableFailed as i32);
+        assert_eq!(
+            wire.phase,
+            core::task_execution::Phase::RetryableFailed as i32
+        );
         assert_eq!(wire.message, "flaky");
     }
 
@@ -277,7 +280,10 @@ mod tests {
 
     #[test]
     fn custom_info_that_is_not_an_object_is_an_error() {
-        let error = Resource::succeeded().custom_info(3).into_proto().unwrap_err();
+        let error = Resource::succeeded()
+            .custom_info(3)
+            .into_proto()
+            .unwrap_err();
         assert!(error.message().contains("JSON object"), "{error}");
     }
 }

@@ -13,12 +13,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::proto::flyteidl::core;
 use crate::proto::flyteidl::service::{
     agent_metadata_service_client::AgentMetadataServiceClient,
     async_agent_service_client::AsyncAgentServiceClient,
     sync_agent_service_client::SyncAgentServiceClient,
 };
-use crate::proto::flyteidl::core;
 use crate::server::{AgentServer, ServeError, ServerOptions, bind};
 use crate::{Registry, protobuf_struct};
 

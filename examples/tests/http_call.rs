@@ -15,8 +15,14 @@ use core::task_execution::Phase;
 async fn endpoint() -> String {
     let app = axum::Router::new()
         .route("/ping", axum::routing::get(|| async { "pong" }))
-        .route("/echo", axum::routing::post(|body: String| async move { body }))
-        .route("/missing", axum::routing::get(|| async { StatusCode::NOT_FOUND }))
+        .route(
+            "/echo",
+            axum::routing::post(|body: String| async move { body }),
+        )
+        .route(
+            "/missing",
+            axum::routing::get(|| async { StatusCode::NOT_FOUND }),
+        )
         .route(
             "/boom",
             axum::routing::get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "down") }),
@@ -53,7 +59,9 @@ async fn call(inputs: core::LiteralMap) -> Result<admin::Resource, tonic::Status
         .await?
         .unwrap();
     match reply.res {
-        Some(admin::execute_task_sync_response::Res::Header(header)) => Ok(header.resource.unwrap()),
+        Some(admin::execute_task_sync_response::Res::Header(header)) => {
+            Ok(header.resource.unwrap())
+        }
         other => panic!("expected a header, got {other:?}"),
     }
 }
@@ -69,7 +77,9 @@ fn url_input(url: String) -> LiteralMapBuilder {
 #[tokio::test]
 async fn a_get_answers_the_status_and_body() {
     let base = endpoint().await;
-    let resource = call(url_input(format!("{base}/ping")).build().unwrap()).await.unwrap();
+    let resource = call(url_input(format!("{base}/ping")).build().unwrap())
+        .await
+        .unwrap();
     assert_eq!(resource.phase, Phase::Succeeded as i32);
     assert_eq!(output::<i64>(&resource, "status"), 200);
     assert_eq!(output::<String>(&resource, "body"), "pong");
@@ -90,10 +100,14 @@ async fn a_post_sends_the_body() {
 #[tokio::test]
 async fn client_errors_fail_and_server_errors_are_retryable() {
     let base = endpoint().await;
-    let missing = call(url_input(format!("{base}/missing")).build().unwrap()).await.unwrap();
+    let missing = call(url_input(format!("{base}/missing")).build().unwrap())
+        .await
+        .unwrap();
     assert_eq!(missing.phase, Phase::Failed as i32);
     assert_eq!(output::<i64>(&missing, "status"), 404);
-    let boom = call(url_input(format!("{base}/boom")).build().unwrap()).await.unwrap();
+    let boom = call(url_input(format!("{base}/boom")).build().unwrap())
+        .await
+        .unwrap();
     assert_eq!(boom.phase, Phase::RetryableFailed as i32);
 }
 
@@ -101,5 +115,9 @@ async fn client_errors_fail_and_server_errors_are_retryable() {
 async fn a_missing_url_is_an_invalid_argument() {
     let status = call(core::LiteralMap::default()).await.unwrap_err();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
-    assert!(status.message().contains(r#"no input named "url""#), "{}", status.message());
+    assert!(
+        status.message().contains(r#"no input named "url""#),
+        "{}",
+        status.message()
+    );
 }

@@ -16,7 +16,8 @@ struct Fixture {
 }
 
 async fn start(name: &str) -> Fixture {
-    let jobs_dir = std::env::temp_dir().join(format!("shell-job-test-{name}-{}", std::process::id()));
+    let jobs_dir =
+        std::env::temp_dir().join(format!("shell-job-test-{name}-{}", std::process::id()));
     let registry = Registry::builder()
         .async_agent(ShellJobAgent::new(&jobs_dir))
         .build()
@@ -33,7 +34,10 @@ impl Fixture {
             .async_client()
             .create_task(admin::CreateTaskRequest {
                 inputs: Some(inputs),
-                template: Some(task_template("shell_job", serde_json::json!({ "script": script }))),
+                template: Some(task_template(
+                    "shell_job",
+                    serde_json::json!({ "script": script }),
+                )),
                 output_prefix: "file:///tmp/outputs".into(),
                 task_execution_metadata: None,
             })
@@ -94,7 +98,12 @@ async fn a_script_runs_with_its_inputs_and_answers_its_stdout() {
         .unwrap();
     let meta = fixture.create("echo \"hello $name x$count\"", inputs).await;
     let resource = fixture.wait(&meta).await;
-    assert_eq!(resource.phase, Phase::Succeeded as i32, "{}", resource.message);
+    assert_eq!(
+        resource.phase,
+        Phase::Succeeded as i32,
+        "{}",
+        resource.message
+    );
     assert_eq!(output::<String>(&resource, "stdout"), "hello flyte x3");
     assert_eq!(output::<i64>(&resource, "exit_code"), 0);
     assert_eq!(resource.log_links[0].name, "stdout");
@@ -104,17 +113,26 @@ async fn a_script_runs_with_its_inputs_and_answers_its_stdout() {
 async fn a_failing_script_fails_with_its_stderr() {
     let fixture = start("fail").await;
     let meta = fixture
-        .create("echo 'no such table' >&2; exit 3", core::LiteralMap::default())
+        .create(
+            "echo 'no such table' >&2; exit 3",
+            core::LiteralMap::default(),
+        )
         .await;
     let resource = fixture.wait(&meta).await;
     assert_eq!(resource.phase, Phase::Failed as i32);
-    assert!(resource.message.contains("exited with 3: no such table"), "{}", resource.message);
+    assert!(
+        resource.message.contains("exited with 3: no such table"),
+        "{}",
+        resource.message
+    );
 }
 
 #[tokio::test]
 async fn delete_stops_a_running_job_and_is_idempotent() {
     let fixture = start("delete").await;
-    let meta = fixture.create("sleep 30", core::LiteralMap::default()).await;
+    let meta = fixture
+        .create("sleep 30", core::LiteralMap::default())
+        .await;
     assert_eq!(fixture.get(&meta).await.phase, Phase::Running as i32);
     let job: serde_json::Value = serde_json::from_slice(&meta).unwrap();
     let pid = job["pid"].as_u64().unwrap();
@@ -152,7 +170,10 @@ async fn a_template_without_a_script_is_an_invalid_argument() {
         .server
         .async_client()
         .create_task(admin::CreateTaskRequest {
-            template: Some(task_template("shell_job", serde_json::json!({ "command": "ls" }))),
+            template: Some(task_template(
+                "shell_job",
+                serde_json::json!({ "command": "ls" }),
+            )),
             ..Default::default()
         })
         .await

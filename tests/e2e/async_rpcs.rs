@@ -29,7 +29,10 @@ async fn create_get_delete_round_trip() {
         .into_inner()
         .resource
         .unwrap();
-    assert_eq!(resource.phase, core::task_execution::Phase::Succeeded as i32);
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::Succeeded as i32
+    );
     #[allow(deprecated)]
     let state = resource.state;
     assert_eq!(state, admin::State::Succeeded as i32);
@@ -111,8 +114,16 @@ async fn an_unknown_category_is_not_found_and_lists_what_is_served() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    assert!(status.message().contains("nope (version 0)"), "{}", status.message());
-    assert!(status.message().contains("echo_async (version 0)"), "{}", status.message());
+    assert!(
+        status.message().contains("nope (version 0)"),
+        "{}",
+        status.message()
+    );
+    assert!(
+        status.message().contains("echo_async (version 0)"),
+        "{}",
+        status.message()
+    );
 
     let status = server
         .async_client()
@@ -139,7 +150,11 @@ async fn undecodable_metadata_is_an_invalid_argument() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("resource_meta"), "{}", status.message());
+    assert!(
+        status.message().contains("resource_meta"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -147,9 +162,17 @@ async fn a_missing_template_is_an_invalid_argument() {
     let (server, _) = start().await;
     let mut request = create_request("echo_async", 1, "no-template");
     request.template = None;
-    let status = server.async_client().create_task(request).await.unwrap_err();
+    let status = server
+        .async_client()
+        .create_task(request)
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("template"), "{}", status.message());
+    assert!(
+        status.message().contains("template"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -162,10 +185,16 @@ async fn an_input_of_the_wrong_type_is_an_invalid_argument() {
             .build()
             .unwrap(),
     );
-    let status = server.async_client().create_task(request).await.unwrap_err();
+    let status = server
+        .async_client()
+        .create_task(request)
+        .await
+        .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(
-        status.message().contains("task inputs: x: expected an integer"),
+        status
+            .message()
+            .contains("task inputs: x: expected an integer"),
         "{}",
         status.message()
     );
@@ -180,7 +209,11 @@ async fn an_agent_error_is_internal_with_the_agents_message() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Internal);
-    assert!(status.message().contains("backend is down"), "{}", status.message());
+    assert!(
+        status.message().contains("backend is down"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -198,7 +231,10 @@ async fn a_retryable_job_failure_is_a_resource_not_an_error() {
         .into_inner()
         .resource
         .unwrap();
-    assert_eq!(resource.phase, core::task_execution::Phase::RetryableFailed as i32);
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::RetryableFailed as i32
+    );
     #[allow(deprecated)]
     let state = resource.state;
     assert_eq!(state, admin::State::RetryableFailure as i32);
@@ -214,8 +250,15 @@ async fn a_panicking_agent_is_internal_and_the_server_keeps_serving() {
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::Internal);
-        assert!(status.message().contains("panicked"), "{}", status.message());
-        assert!(!status.message().contains("hunter2"), "panic text must not leak");
+        assert!(
+            status.message().contains("panicked"),
+            "{}",
+            status.message()
+        );
+        assert!(
+            !status.message().contains("hunter2"),
+            "panic text must not leak"
+        );
     }
     let status = client
         .get_task(admin::GetTaskRequest {
@@ -242,7 +285,11 @@ async fn a_sync_agent_called_through_create_is_an_invalid_argument() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("ExecuteTaskSync"), "{}", status.message());
+    assert!(
+        status.message().contains("ExecuteTaskSync"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -261,7 +308,14 @@ async fn metrics_and_logs_are_answered_when_provided() {
         .unwrap()
         .into_inner();
     assert_eq!(metrics.results[0].metric, "cpu");
-    assert!(metrics.results[0].data.as_ref().unwrap().fields.contains_key("job"));
+    assert!(
+        metrics.results[0]
+            .data
+            .as_ref()
+            .unwrap()
+            .fields
+            .contains_key("job")
+    );
 
     let mut stream = client
         .get_task_logs(admin::GetTaskLogsRequest {

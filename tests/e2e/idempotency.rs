@@ -113,6 +113,10 @@ async fn duplicate_sync_executions_in_flight_run_once() {
         })
     });
     let replies = futures::future::join_all(runs).await;
-    assert!(replies.iter().all(|reply| reply.as_ref().unwrap() == replies[0].as_ref().unwrap()));
+    assert!(
+        replies
+            .iter()
+            .all(|reply| reply.as_ref().unwrap() == replies[0].as_ref().unwrap())
+    );
     assert_eq!(Calls::of(&calls.execute), 1);
 }

@@ -30,7 +30,10 @@ async fn list_agents_groups_categories_by_agent_name() {
         categories,
         BTreeSet::from([("echo_async", 0), ("echo_async", 1), ("slow_async", 0)])
     );
-    assert!(echo.supported_task_types.contains(&"slow_async".to_string()));
+    assert!(
+        echo.supported_task_types
+            .contains(&"slow_async".to_string())
+    );
     let sync = agents.iter().find(|a| a.name == "Echo Sync Agent").unwrap();
     assert!(sync.is_sync);
     assert_eq!(sync.supported_task_types, vec!["echo_sync".to_string()]);
@@ -57,7 +60,11 @@ async fn get_agent_by_name_and_not_found_for_an_unknown_one() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    assert!(status.message().contains("Echo Sync Agent"), "{}", status.message());
+    assert!(
+        status.message().contains("Echo Sync Agent"),
+        "{}",
+        status.message()
+    );
 }
 
 #[test]
@@ -72,7 +79,10 @@ fn a_duplicate_category_is_refused_naming_both_agents() {
     assert!(matches!(error, RegistryError::DuplicateCategory { .. }));
     let message = error.to_string();
     assert!(message.contains("fails (version 0)"), "{message}");
-    assert!(message.contains("`FailingAgent` and `FailingAgent`"), "{message}");
+    assert!(
+        message.contains("`FailingAgent` and `FailingAgent`"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use agent_core::server::SERVICE_NAMES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 use tonic_reflection::pb::v1::{
     ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
@@ -77,7 +79,10 @@ async fn the_metrics_endpoint_counts_requests_by_task_type_and_operation() {
         .await
         .unwrap_err();
     let text = scrape(server.metrics_address()).await;
-    assert!(text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.starts_with("HTTP/1.0 200") || text.starts_with("HTTP/1.1 200"),
+        "{text}"
+    );
     assert!(
         text.contains(
             r#"flyte_agent_requests_success_total{operation="create",task_type="echo_async"} 1"#
@@ -90,8 +95,14 @@ async fn the_metrics_endpoint_counts_requests_by_task_type_and_operation() {
         ),
         "{text}"
     );
-    assert!(text.contains("flyte_agent_request_latency_seconds_bucket"), "{text}");
-    assert!(text.contains(r#"flyte_agent_input_literal_bytes_count{task_type="echo_async"} 1"#), "{text}");
+    assert!(
+        text.contains("flyte_agent_request_latency_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"flyte_agent_input_literal_bytes_count{task_type="echo_async"} 1"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +110,10 @@ async fn shutdown_lets_the_requests_in_flight_finish() {
     let (server, _) = start().await;
     let mut client = server.async_client();
     // Connect before shutting down, so the request is in flight when it starts.
-    client.create_task(create_request("echo_async", 1, "warm")).await.unwrap();
+    client
+        .create_task(create_request("echo_async", 1, "warm"))
+        .await
+        .unwrap();
     let in_flight = tokio::spawn(async move {
         client
             .create_task(create_request("slow_async", 2, "in-flight"))

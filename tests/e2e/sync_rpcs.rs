@@ -47,10 +47,16 @@ async fn execute(
 #[tokio::test]
 async fn header_then_inputs_answers_one_header_with_the_resource() {
     let (server, _) = start().await;
-    let resource = execute(&server, vec![header("echo_sync", "sync-1"), inputs_message(41)])
-        .await
-        .unwrap();
-    assert_eq!(resource.phase, core::task_execution::Phase::Succeeded as i32);
+    let resource = execute(
+        &server,
+        vec![header("echo_sync", "sync-1"), inputs_message(41)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::Succeeded as i32
+    );
     assert_eq!(int_output(&resource, "o0"), 42);
 }
 
@@ -82,7 +88,11 @@ async fn a_header_without_a_template_is_an_invalid_argument() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("template"), "{}", status.message());
+    assert!(
+        status.message().contains("template"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -92,7 +102,11 @@ async fn an_unknown_sync_task_type_is_not_found() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
-    assert!(status.message().contains("echo_sync"), "{}", status.message());
+    assert!(
+        status.message().contains("echo_sync"),
+        "{}",
+        status.message()
+    );
 }
 
 #[tokio::test]
@@ -102,5 +116,9 @@ async fn an_async_agent_called_through_execute_is_an_invalid_argument() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(status.message().contains("CreateTask"), "{}", status.message());
+    assert!(
+        status.message().contains("CreateTask"),
+        "{}",
+        status.message()
+    );
 }
