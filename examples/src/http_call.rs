@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use agent_core::{AgentError, Resource, SyncAgent, TaskCategory, TaskContext};
+use agent_core::prelude::*;
 
 /// Calls HTTP endpoints.
 #[derive(Debug, Clone)]
@@ -24,15 +24,9 @@ impl Default for HttpCallAgent {
     }
 }
 
-impl SyncAgent for HttpCallAgent {
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("http_call", 0)
-    }
-
-    fn name(&self) -> String {
-        "HTTP Call Agent".to_string()
-    }
-
+#[sync_agent(task_type = "http_call", name = "HTTP Call Agent")]
+impl HttpCallAgent {
+    /// Sends the request and answers the status and body.
     async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
         let url: String = task.input("url")?;
         let method: Option<String> = task.input("method").ok();

@@ -10,9 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use agent_core::prelude::*;
 use agent_core::proto::flyteidl::core::Literal;
-use agent_core::{AgentError, AsyncAgent, FromLiteral, Resource, TaskCategory, TaskContext};
-use serde::{Deserialize, Serialize};
 
 /// The task config a flytekit plugin writes into the template's `custom`.
 #[derive(Debug, Deserialize)]
@@ -71,17 +70,9 @@ async fn read_text(path: &Path) -> String {
     tokio::fs::read_to_string(path).await.unwrap_or_default()
 }
 
-impl AsyncAgent for ShellJobAgent {
-    type Metadata = ShellJob;
-
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("shell_job", 0)
-    }
-
-    fn name(&self) -> String {
-        "Shell Job Agent".to_string()
-    }
-
+#[async_agent(task_type = "shell_job", name = "Shell Job Agent")]
+impl ShellJobAgent {
+    /// Starts the script in a process group of its own.
     async fn create(&self, task: TaskContext) -> Result<ShellJob, AgentError> {
         let ShellTask { script } = task.custom()?;
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
@@ -111,6 +102,7 @@ impl AsyncAgent for ShellJobAgent {
         Ok(ShellJob { pid, dir })
     }
 
+    /// Running while the process lives; then its exit code decides.
     async fn get(&self, job: ShellJob) -> Result<Resource, AgentError> {
         let exit_code = read_text(&job.dir.join("exit_code")).await;
         let stdout_link = format!("file://{}", job.dir.join("stdout").display());
@@ -147,6 +139,7 @@ impl AsyncAgent for ShellJobAgent {
             .log_link("stdout", stdout_link))
     }
 
+    /// Stops the process group and removes the job's directory.
     async fn delete(&self, job: ShellJob) -> Result<(), AgentError> {
         if is_alive(job.pid) {
             // The job runs in a process group of its own: stop all of it.

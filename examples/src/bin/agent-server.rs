@@ -3,12 +3,11 @@
 
 use agent_core::Registry;
 use agent_core::server::ServeError;
-use agent_examples::{http_call::HttpCallAgent, shell_job::ShellJobAgent};
+use agent_examples::file_sensor::FileSensorAgent;
 
 #[tokio::main]
 async fn main() -> Result<(), ServeError> {
-    let registry = Registry::builder()
-        .async_agent(ShellJobAgent::default())
-        .sync_agent(HttpCallAgent::default());
-    agent_core::serve_cli_with(registry).await
+    // The annotated agents (shell_job, http_call) register themselves; the
+    // hand-written one is registered explicitly.
+    agent_core::serve_cli_with(Registry::builder().async_agent(FileSensorAgent)).await
 }
