@@ -1,11 +1,16 @@
-//! The `agent-server` binary, as the README's first command starts it: it
-//! serves every example agent and stops cleanly on SIGTERM.
+//! The server binaries, started as the README's first command starts
+//! `agent-server`: each serves its agents and stops cleanly on SIGTERM.
 
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use agent_core::proto::flyteidl::admin;
+use agent_core::FromLiteral;
 use agent_core::proto::flyteidl::service::agent_metadata_service_client::AgentMetadataServiceClient;
+use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgentServiceClient;
+use agent_core::proto::flyteidl::service::sync_agent_service_client::SyncAgentServiceClient;
+use agent_core::proto::flyteidl::{admin, core};
+use agent_core::testing::task_template;
+use tonic::transport::Channel;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -15,50 +20,130 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test]
-async fn serves_every_example_agent_and_stops_on_sigterm() {
-    let port = free_port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-        .args(["serve", "agent", "--host", "127.0.0.1"])
-        .args(["--port", &port.to_string()])
-        .args(["--prometheus-port", &free_port().to_string()])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+/// A server binary running on loopback ports.
+struct RunningServer {
+    process: Child,
+    channel: Channel,
+}
 
-    let mut client = None;
-    for _ in 0..100 {
-        if let Ok(connected) =
-            AgentMetadataServiceClient::connect(format!("http://127.0.0.1:{port}")).await
-        {
-            client = Some(connected);
-            break;
+impl RunningServer {
+    /// Starts `binary` with the arguments the Helm chart passes to `pyflyte`.
+    async fn start(binary: &str) -> Self {
+        let port = free_port();
+        let process = Command::new(binary)
+            .args(["serve", "agent", "--host", "127.0.0.1"])
+            .args(["--port", &port.to_string()])
+            .args(["--prometheus-port", &free_port().to_string()])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            let endpoint = format!("http://127.0.0.1:{port}");
+            if let Ok(channel) = Channel::from_shared(endpoint).unwrap().connect().await {
+                return RunningServer { process, channel };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        panic!("{binary} did not listen within 10 s");
     }
-    let mut client = client.expect("the server listens within 10 s");
-    let agents = client
-        .list_agents(admin::ListAgentsRequest {})
+
+    /// The sorted names of the agents it lists.
+    async fn agent_names(&self) -> Vec<String> {
+        let agents = AgentMetadataServiceClient::new(self.channel.clone())
+            .list_agents(admin::ListAgentsRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+            .agents;
+        let mut names: Vec<_> = agents.into_iter().map(|agent| agent.name).collect();
+        names.sort();
+        names
+    }
+
+    /// Sends SIGTERM and checks that the server exits successfully within 5 s.
+    async fn stop(mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(terminated.success());
+        for _ in 0..100 {
+            if let Some(status) = self.process.try_wait().unwrap() {
+                assert!(status.success(), "exit status after SIGTERM: {status}");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.process.kill().unwrap();
+        panic!("the server did not stop within 5 s of SIGTERM");
+    }
+}
+
+fn int_output(resource: &admin::Resource, name: &str) -> i64 {
+    i64::from_literal(&resource.outputs.as_ref().unwrap().literals[name]).unwrap()
+}
+
+#[tokio::test]
+async fn agent_server_serves_every_example_agent() {
+    let server = RunningServer::start(env!("CARGO_BIN_EXE_agent-server")).await;
+    assert_eq!(
+        server.agent_names().await,
+        ["File Sensor Agent", "HTTP Call Agent", "Shell Job Agent"]
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bench_agent_server_serves_the_two_bench_agents() {
+    let server = RunningServer::start(env!("CARGO_BIN_EXE_bench-agent-server")).await;
+    assert_eq!(server.agent_names().await, ["Bench Async Agent", "Bench Sync Agent"]);
+
+    let mut client = AsyncAgentServiceClient::new(server.channel.clone());
+    let create = || admin::CreateTaskRequest {
+        template: Some(task_template("bench_async", serde_json::Value::Null)),
+        ..Default::default()
+    };
+    let first = client.create_task(create()).await.unwrap().into_inner();
+    let mut second_request = create();
+    second_request.output_prefix = "s3://another".into();
+    let second = client.create_task(second_request).await.unwrap().into_inner();
+    assert_ne!(first.resource_meta, second.resource_meta, "a fresh job id per create");
+    let resource = client
+        .get_task(admin::GetTaskRequest {
+            task_category: Some(admin::TaskCategory {
+                name: "bench_async".into(),
+                version: 0,
+            }),
+            resource_meta: first.resource_meta,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner()
-        .agents;
-    let mut names: Vec<_> = agents.iter().map(|agent| agent.name.as_str()).collect();
-    names.sort();
-    assert_eq!(names, ["File Sensor Agent", "HTTP Call Agent", "Shell Job Agent"]);
-
-    let terminated = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
+        .resource
         .unwrap();
-    assert!(terminated.success());
-    for _ in 0..100 {
-        if let Some(status) = server.try_wait().unwrap() {
-            assert!(status.success(), "exit status after SIGTERM: {status}");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    server.kill().unwrap();
-    panic!("the server did not stop within 5 s of SIGTERM");
+    assert_eq!(resource.phase, core::task_execution::Phase::Succeeded as i32);
+    assert_eq!(int_output(&resource, "o0"), 1);
+
+    use admin::execute_task_sync_request::Part;
+    let header = admin::ExecuteTaskSyncRequest {
+        part: Some(Part::Header(admin::CreateRequestHeader {
+            template: Some(task_template("bench_sync", serde_json::Value::Null)),
+            ..Default::default()
+        })),
+    };
+    let reply = SyncAgentServiceClient::new(server.channel.clone())
+        .execute_task_sync(futures::stream::iter([header]))
+        .await
+        .unwrap()
+        .into_inner()
+        .message()
+        .await
+        .unwrap()
+        .unwrap();
+    let Some(admin::execute_task_sync_response::Res::Header(header)) = reply.res else {
+        panic!("a header reply")
+    };
+    assert_eq!(int_output(&header.resource.unwrap(), "o0"), 1);
+    server.stop().await;
 }

@@ -120,3 +120,45 @@ async fn duplicate_sync_executions_in_flight_run_once() {
     );
     assert_eq!(Calls::of(&calls.execute), 1);
 }
+
+#[tokio::test]
+async fn with_idempotency_off_every_request_runs() {
+    let (server, calls) = start().await;
+    let mut client = server.async_client();
+    let first = client
+        .create_task(create_request("unguarded", 3, "unguarded"))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = client
+        .create_task(create_request("unguarded", 3, "unguarded"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(first.resource_meta, second.resource_meta);
+    assert_eq!(Calls::of(&calls.create), 2);
+    for _ in 0..2 {
+        client
+            .delete_task(admin::DeleteTaskRequest {
+                task_category: category("unguarded"),
+                resource_meta: first.resource_meta.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(Calls::of(&calls.delete), 2);
+}
+
+#[tokio::test]
+async fn a_failed_create_is_not_remembered() {
+    let (server, _) = start().await;
+    let mut client = server.async_client();
+    for _ in 0..2 {
+        let status = client
+            .create_task(create_request("fails", 1, "fails-twice"))
+            .await
+            .unwrap_err();
+        assert!(status.message().contains("backend is down"), "{}", status.message());
+    }
+}

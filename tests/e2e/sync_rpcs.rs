@@ -122,3 +122,19 @@ async fn an_async_agent_called_through_execute_is_an_invalid_argument() {
         status.message()
     );
 }
+
+#[tokio::test]
+async fn a_plain_fn_agent_runs_without_stalling_the_server() {
+    let (server, _) = start().await;
+    let runs = (0..4).map(|i| {
+        let server = &server;
+        async move {
+            let run = format!("blocking-{i}");
+            execute(server, vec![header("blocking_sync", &run), inputs_message(i)]).await
+        }
+    });
+    let resources = futures::future::join_all(runs).await;
+    for (i, resource) in resources.into_iter().enumerate() {
+        assert_eq!(int_output(&resource.unwrap(), "o0"), (i * i) as i64);
+    }
+}

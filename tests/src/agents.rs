@@ -1,29 +1,30 @@
-//! Test agents: each one does something a test can observe.
+//! Test agents: each one does something a test can observe. They count
+//! their calls into a shared [`Calls`], so they are registered by hand
+//! (`register = false`) with [`registry_builder`].
 //!
 //! | task type | kind | behaviour |
 //! |---|---|---|
 //! | `echo_async` | async | create counts calls and returns a job holding input `x`; get succeeds with `o0 = 2x`; delete counts calls |
 //! | `echo_async` v1 | async | the same at task type version 1, answering `o0 = 3x` |
-//! | `slow_async` | async | create sleeps 200 ms (to overlap duplicates) |
+//! | `slow_async` | async | create counts calls and sleeps 200 ms (to overlap duplicates) |
+//! | `unguarded` | async | like `echo_async`, with `idempotency = "off"` |
 //! | `fails` | async | create fails with "backend is down"; get answers a retryable failure |
 //! | `panics` | async | every method panics |
 //! | `with_logs` | async | answers metrics and logs |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
+//! | `blocking_sync` | sync | a plain `fn` execute that blocks its thread 50 ms, answering `o0 = x * x` |
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use agent_core::{
-    AgentError, AsyncAgent, LogsQuery, MetricResult, MetricsQuery, Registry, RegistryBuilder,
-    Resource, SyncAgent, TaskCategory, TaskContext, TaskLogs,
-};
-use serde::{Deserialize, Serialize};
+use agent_core::prelude::*;
+use agent_core::{LogsQuery, MetricResult, MetricsQuery, Registry, RegistryBuilder, TaskLogs};
 
 /// How many times each counted method ran.
 #[derive(Debug, Default)]
 pub struct Calls {
-    /// `create` calls of the echo and slow agents.
+    /// `create` calls of the echo, slow and unguarded agents.
     pub create: AtomicUsize,
     /// `delete` calls of the echo agent.
     pub delete: AtomicUsize,
@@ -36,9 +37,17 @@ impl Calls {
     pub fn of(counter: &AtomicUsize) -> usize {
         counter.load(Ordering::SeqCst)
     }
+
+    /// Counts a create and answers the job for input `x`.
+    async fn create(&self, task: &TaskContext, delay: Duration) -> Result<EchoJob, AgentError> {
+        let x: i64 = task.input("x")?;
+        let job_id = self.create.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(delay).await;
+        Ok(EchoJob { job_id, x })
+    }
 }
 
-/// The metadata of the echo agents' jobs.
+/// The metadata of the test agents' jobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EchoJob {
     /// A job id, unique per create call.
@@ -47,37 +56,87 @@ pub struct EchoJob {
     pub x: i64,
 }
 
-/// Answers `o0 = factor * x` for input `x`.
-pub struct EchoAsyncAgent {
-    calls: Arc<Calls>,
-    version: i32,
-    factor: i64,
-    delay: Duration,
-    task_type: &'static str,
+/// The resource of a finished echo job: `o0 = factor * x`.
+fn echoed(job: &EchoJob, factor: i64) -> Resource {
+    Resource::succeeded()
+        .message(format!("job {} done", job.job_id))
+        .output("o0", factor * job.x)
 }
 
-impl AsyncAgent for EchoAsyncAgent {
-    type Metadata = EchoJob;
+/// Answers `o0 = 2x` for input `x`.
+pub struct EchoAgent {
+    calls: Arc<Calls>,
+}
 
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new(self.task_type, self.version)
-    }
-
-    fn name(&self) -> String {
-        "Echo Agent".to_string()
-    }
-
+#[async_agent(task_type = "echo_async", name = "Echo Agent", register = false)]
+impl EchoAgent {
     async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
-        let x: i64 = task.input("x")?;
-        let job_id = self.calls.create.fetch_add(1, Ordering::SeqCst) + 1;
-        tokio::time::sleep(self.delay).await;
-        Ok(EchoJob { job_id, x })
+        self.calls.create(&task, Duration::ZERO).await
     }
 
     async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
-        Ok(Resource::succeeded()
-            .message(format!("job {} done", job.job_id))
-            .output("o0", self.factor * job.x))
+        Ok(echoed(&job, 2))
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        self.calls.delete.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Version 1 of `echo_async`: answers `o0 = 3x`.
+pub struct EchoV1Agent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "echo_async", version = 1, name = "Echo Agent", register = false)]
+impl EchoV1Agent {
+    async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        self.calls.create(&task, Duration::ZERO).await
+    }
+
+    async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        Ok(echoed(&job, 3))
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// Takes 200 ms to create, so that duplicate requests overlap.
+pub struct SlowAgent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "slow_async", name = "Echo Agent", register = false)]
+impl SlowAgent {
+    async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        self.calls.create(&task, Duration::from_millis(200)).await
+    }
+
+    async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        Ok(echoed(&job, 2))
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// Like the echo agent, without the idempotency guard.
+pub struct UnguardedAgent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "unguarded", idempotency = "off", register = false)]
+impl UnguardedAgent {
+    async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        self.calls.create(&task, Duration::ZERO).await
+    }
+
+    async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        Ok(echoed(&job, 2))
     }
 
     async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
@@ -87,15 +146,11 @@ impl AsyncAgent for EchoAsyncAgent {
 }
 
 /// Fails to create anything.
+#[derive(Default)]
 pub struct FailingAgent;
 
-impl AsyncAgent for FailingAgent {
-    type Metadata = EchoJob;
-
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("fails", 0)
-    }
-
+#[async_agent(task_type = "fails", register = false)]
+impl FailingAgent {
     async fn create(&self, _task: TaskContext) -> Result<EchoJob, AgentError> {
         Err(AgentError::internal("backend is down"))
     }
@@ -110,15 +165,11 @@ impl AsyncAgent for FailingAgent {
 }
 
 /// Panics in every method.
+#[derive(Default)]
 pub struct PanickingAgent;
 
-impl AsyncAgent for PanickingAgent {
-    type Metadata = EchoJob;
-
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("panics", 0)
-    }
-
+#[async_agent(task_type = "panics", register = false)]
+impl PanickingAgent {
     async fn create(&self, _task: TaskContext) -> Result<EchoJob, AgentError> {
         panic!("the secret token is hunter2")
     }
@@ -133,15 +184,11 @@ impl AsyncAgent for PanickingAgent {
 }
 
 /// Answers metrics and logs for any job.
+#[derive(Default)]
 pub struct LogsAgent;
 
-impl AsyncAgent for LogsAgent {
-    type Metadata = EchoJob;
-
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("with_logs", 0)
-    }
-
+#[async_agent(task_type = "with_logs", register = false)]
+impl LogsAgent {
     async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
         Ok(EchoJob {
             job_id: 1,
@@ -188,15 +235,8 @@ pub struct EchoSyncAgent {
     calls: Arc<Calls>,
 }
 
-impl SyncAgent for EchoSyncAgent {
-    fn task_category(&self) -> TaskCategory {
-        TaskCategory::new("echo_sync", 0)
-    }
-
-    fn name(&self) -> String {
-        "Echo Sync Agent".to_string()
-    }
-
+#[sync_agent(task_type = "echo_sync", name = "Echo Sync Agent", register = false)]
+impl EchoSyncAgent {
     async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
         let x: i64 = task.input("x")?;
         self.calls.execute.fetch_add(1, Ordering::SeqCst);
@@ -205,25 +245,32 @@ impl SyncAgent for EchoSyncAgent {
     }
 }
 
+/// A plain (blocking) `fn`, as Flyte's `do`: answers `o0 = x * x`.
+#[derive(Default)]
+pub struct BlockingSyncAgent;
+
+#[sync_agent(task_type = "blocking_sync", register = false)]
+impl BlockingSyncAgent {
+    fn r#do(&self, task: TaskContext) -> Result<Resource, AgentError> {
+        let x: i64 = task.input("x")?;
+        std::thread::sleep(Duration::from_millis(50));
+        Ok(Resource::succeeded().output("o0", x * x))
+    }
+}
+
 /// Every test agent, counting into `calls`.
 pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
-    let echo = |task_type, version, factor, delay| EchoAsyncAgent {
-        calls: Arc::clone(&calls),
-        version,
-        factor,
-        delay,
-        task_type,
-    };
+    let calls = || Arc::clone(&calls);
     Registry::builder()
-        .async_agent(echo("echo_async", 0, 2, Duration::ZERO))
-        .async_agent(echo("echo_async", 1, 3, Duration::ZERO))
-        .async_agent(echo("slow_async", 0, 2, Duration::from_millis(200)))
+        .async_agent(EchoAgent { calls: calls() })
+        .async_agent(EchoV1Agent { calls: calls() })
+        .async_agent(SlowAgent { calls: calls() })
+        .async_agent(UnguardedAgent { calls: calls() })
         .async_agent(FailingAgent)
         .async_agent(PanickingAgent)
         .async_agent(LogsAgent)
-        .sync_agent(EchoSyncAgent {
-            calls: Arc::clone(&calls),
-        })
+        .sync_agent(EchoSyncAgent { calls: calls() })
+        .sync_agent(BlockingSyncAgent)
 }
 
 /// A registry of every test agent, counting into `calls`.
