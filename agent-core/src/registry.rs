@@ -112,6 +112,10 @@ impl Registry {
 
     /// A registry of every agent annotated with `#[async_agent]` or
     /// `#[sync_agent]` in this binary.
+    ///
+    /// Agents defined in a library crate are part of the binary only when
+    /// the binary uses that crate: name one of its items, or write
+    /// `use my_agents as _;`.
     pub fn collected() -> Result<Registry, RegistryError> {
         Registry::builder().collected().build()
     }

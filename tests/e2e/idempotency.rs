@@ -159,6 +159,10 @@ async fn a_failed_create_is_not_remembered() {
             .create_task(create_request("fails", 1, "fails-twice"))
             .await
             .unwrap_err();
-        assert!(status.message().contains("backend is down"), "{}", status.message());
+        assert!(
+            status.message().contains("backend is down"),
+            "{}",
+            status.message()
+        );
     }
 }

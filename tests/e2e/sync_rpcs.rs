@@ -130,7 +130,11 @@ async fn a_plain_fn_agent_runs_without_stalling_the_server() {
         let server = &server;
         async move {
             let run = format!("blocking-{i}");
-            execute(server, vec![header("blocking_sync", &run), inputs_message(i)]).await
+            execute(
+                server,
+                vec![header("blocking_sync", &run), inputs_message(i)],
+            )
+            .await
         }
     });
     let resources = futures::future::join_all(runs).await;

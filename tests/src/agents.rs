@@ -89,7 +89,12 @@ pub struct EchoV1Agent {
     calls: Arc<Calls>,
 }
 
-#[async_agent(task_type = "echo_async", version = 1, name = "Echo Agent", register = false)]
+#[async_agent(
+    task_type = "echo_async",
+    version = 1,
+    name = "Echo Agent",
+    register = false
+)]
 impl EchoV1Agent {
     async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
         self.calls.create(&task, Duration::ZERO).await
