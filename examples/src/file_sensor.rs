@@ -42,9 +42,13 @@ impl AsyncAgent for FileSensorAgent {
     async fn get(&self, file: WatchedFile) -> Result<Resource, AgentError> {
         match tokio::fs::metadata(&file.path).await {
             Ok(found) => Ok(Resource::succeeded().output("size", found.len())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Resource::running()
-                .message(format!("waiting for {}", file.path.display()))),
-            Err(e) => Err(AgentError::internal(format!("{}: {e}", file.path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Resource::running().message(format!("waiting for {}", file.path.display())))
+            }
+            Err(e) => Err(AgentError::internal(format!(
+                "{}: {e}",
+                file.path.display()
+            ))),
         }
     }
 

@@ -96,7 +96,10 @@ async fn agent_server_serves_every_example_agent() {
 #[tokio::test]
 async fn bench_agent_server_serves_the_two_bench_agents() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_bench-agent-server")).await;
-    assert_eq!(server.agent_names().await, ["Bench Async Agent", "Bench Sync Agent"]);
+    assert_eq!(
+        server.agent_names().await,
+        ["Bench Async Agent", "Bench Sync Agent"]
+    );
 
     let mut client = AsyncAgentServiceClient::new(server.channel.clone());
     let create = || admin::CreateTaskRequest {
@@ -106,8 +109,15 @@ async fn bench_agent_server_serves_the_two_bench_agents() {
     let first = client.create_task(create()).await.unwrap().into_inner();
     let mut second_request = create();
     second_request.output_prefix = "s3://another".into();
-    let second = client.create_task(second_request).await.unwrap().into_inner();
-    assert_ne!(first.resource_meta, second.resource_meta, "a fresh job id per create");
+    let second = client
+        .create_task(second_request)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_ne!(
+        first.resource_meta, second.resource_meta,
+        "a fresh job id per create"
+    );
     let resource = client
         .get_task(admin::GetTaskRequest {
             task_category: Some(admin::TaskCategory {
@@ -122,7 +132,10 @@ async fn bench_agent_server_serves_the_two_bench_agents() {
         .into_inner()
         .resource
         .unwrap();
-    assert_eq!(resource.phase, core::task_execution::Phase::Succeeded as i32);
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::Succeeded as i32
+    );
     assert_eq!(int_output(&resource, "o0"), 1);
 
     use admin::execute_task_sync_request::Part;

@@ -11,13 +11,19 @@ use core::task_execution::Phase;
 async fn the_sensor_runs_until_the_file_exists() {
     let path = std::env::temp_dir().join(format!("file-sensor-test-{}", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let registry = Registry::builder().async_agent(FileSensorAgent).build().unwrap();
+    let registry = Registry::builder()
+        .async_agent(FileSensorAgent)
+        .build()
+        .unwrap();
     let server = TestServer::start(registry).await;
     let mut client = server.async_client();
 
     let created = client
         .create_task(admin::CreateTaskRequest {
-            template: Some(task_template("file_sensor", serde_json::json!({ "path": path }))),
+            template: Some(task_template(
+                "file_sensor",
+                serde_json::json!({ "path": path }),
+            )),
             ..Default::default()
         })
         .await
@@ -31,12 +37,28 @@ async fn the_sensor_runs_until_the_file_exists() {
         resource_meta: created.resource_meta,
         ..Default::default()
     };
-    let waiting = client.get_task(get.clone()).await.unwrap().into_inner().resource.unwrap();
+    let waiting = client
+        .get_task(get.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .resource
+        .unwrap();
     assert_eq!(waiting.phase, Phase::Running as i32);
-    assert!(waiting.message.contains("waiting for"), "{}", waiting.message);
+    assert!(
+        waiting.message.contains("waiting for"),
+        "{}",
+        waiting.message
+    );
 
     std::fs::write(&path, b"12345").unwrap();
-    let found = client.get_task(get).await.unwrap().into_inner().resource.unwrap();
+    let found = client
+        .get_task(get)
+        .await
+        .unwrap()
+        .into_inner()
+        .resource
+        .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(found.phase, Phase::Succeeded as i32);
     let size = i64::from_literal(&found.outputs.unwrap().literals["size"]).unwrap();
