@@ -30,7 +30,7 @@ impl RunningServer {
     /// Starts `binary` with the arguments the Helm chart passes to `pyflyte`.
     async fn start(binary: &str) -> Self {
         let port = free_port();
-        let process = Command::new(binary)
+        let mut process = Command::new(binary)
             .args(["serve", "agent", "--host", "127.0.0.1"])
             .args(["--port", &port.to_string()])
             .args(["--prometheus-port", &free_port().to_string()])
@@ -44,6 +44,8 @@ impl RunningServer {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = process.kill();
+        let _ = process.wait();
         panic!("{binary} did not listen within 10 s");
     }
 
