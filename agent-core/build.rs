@@ -1,6 +1,7 @@
 //! Compiles the Flyte agent protocol (`proto/`) with protox, a pure-Rust protobuf
-//! compiler, so building needs no `protoc`. Writes the prost/tonic code and the
-//! encoded file descriptor set (served by gRPC reflection) to `OUT_DIR`.
+//! compiler, so building needs no `protoc`. Writes the prost/tonic code (with
+//! map fields as `BTreeMap`) and the encoded file descriptor set (served by
+//! gRPC reflection) to `OUT_DIR`.
 
 use std::{env, fs, path::PathBuf};
 
@@ -20,6 +21,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     tonic_prost_build::configure()
+        // Ordered maps encode the same message to the same bytes every
+        // time, which idempotency keys rely on.
+        .btree_map(".")
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;

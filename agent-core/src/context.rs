@@ -1,7 +1,7 @@
 //! [`TaskContext`]: everything Propeller sends about a task when it asks an
 //! agent to start it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
@@ -23,7 +23,28 @@ pub struct TaskContext {
     pub execution: admin::TaskExecutionMetadata,
 }
 
+impl From<admin::CreateTaskRequest> for TaskContext {
+    fn from(request: admin::CreateTaskRequest) -> Self {
+        TaskContext {
+            template: request.template.unwrap_or_default(),
+            inputs: request.inputs.unwrap_or_default(),
+            output_prefix: request.output_prefix,
+            execution: request.task_execution_metadata.unwrap_or_default(),
+        }
+    }
+}
+
 impl TaskContext {
+    /// The task an `ExecuteTaskSync` call describes in its header and inputs.
+    pub fn from_sync_request(header: admin::CreateRequestHeader, inputs: core::LiteralMap) -> Self {
+        TaskContext {
+            template: header.template.unwrap_or_default(),
+            inputs,
+            output_prefix: header.output_prefix,
+            execution: header.task_execution_metadata.unwrap_or_default(),
+        }
+    }
+
     /// A context for `template` with no inputs, for tests and local runs.
     pub fn new(template: core::TaskTemplate) -> Self {
         TaskContext {
@@ -94,7 +115,7 @@ impl TaskContext {
     }
 
     /// The template's string config (`template.config`).
-    pub fn config(&self) -> &HashMap<String, String> {
+    pub fn config(&self) -> &BTreeMap<String, String> {
         &self.template.config
     }
 
@@ -122,12 +143,12 @@ impl TaskContext {
     }
 
     /// The execution's labels.
-    pub fn labels(&self) -> &HashMap<String, String> {
+    pub fn labels(&self) -> &BTreeMap<String, String> {
         &self.execution.labels
     }
 
     /// The environment variables set for the task.
-    pub fn environment(&self) -> &HashMap<String, String> {
+    pub fn environment(&self) -> &BTreeMap<String, String> {
         &self.execution.environment_variables
     }
 }

@@ -31,17 +31,6 @@ impl ErrorKind {
             ErrorKind::Unimplemented => tonic::Code::Unimplemented,
         }
     }
-
-    /// The HTTP status flytekit records in the `error_code` metric label.
-    pub fn http_status(self) -> u16 {
-        match self {
-            ErrorKind::InvalidArgument => 400,
-            ErrorKind::NotFound => 404,
-            ErrorKind::Internal => 500,
-            ErrorKind::DeadlineExceeded => 504,
-            ErrorKind::Unimplemented => 501,
-        }
-    }
 }
 
 /// The error an agent method returns.
@@ -158,6 +147,5 @@ mod tests {
             tonic::Status::from(AgentError::unimplemented("x")).code(),
             tonic::Code::Unimplemented
         );
-        assert_eq!(ErrorKind::NotFound.http_status(), 404);
     }
 }

@@ -13,10 +13,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::AgentError;
 
@@ -33,36 +34,44 @@ pub enum Claim {
 }
 
 /// Where guarded answers are kept.
+///
+/// A store shared between processes should give running claims a lease, so
+/// that a key held by a process that died is freed.
 pub trait GuardStore: Send + Sync + 'static {
     /// Claims `key`: atomically takes it when free, or says who has it.
     fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>>;
-    /// Stores the answer of the call that holds `key`, releasing it.
+    /// Stores the answer of the call that holds `key` for `ttl`, releasing
+    /// the key.
     fn complete<'a>(
         &'a self,
         key: &'a str,
         answer: Vec<u8>,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<(), AgentError>>;
     /// Frees `key` without an answer (the call failed or was cancelled).
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>>;
 }
 
-/// How long answers are kept, and how many.
+/// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuardLimits {
-    /// How long a stored answer is reused.
-    pub ttl: Duration,
-    /// How many answers are kept at most; the oldest go first.
+    /// How many answers are kept at most.
     pub capacity: usize,
+    /// How many bytes of answers are kept at most.
+    pub max_bytes: usize,
 }
 
 impl Default for GuardLimits {
     fn default() -> Self {
         GuardLimits {
-            ttl: Duration::from_secs(3600),
             capacity: 100_000,
+            max_bytes: 256 * 1024 * 1024,
         }
     }
 }
+
+/// The longest an answer is kept, whatever TTL is asked for.
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 enum Slot {
     Running(watch::Sender<()>),
@@ -73,6 +82,37 @@ enum Slot {
 struct Slots {
     by_key: HashMap<String, Slot>,
     completion_order: VecDeque<(String, Instant)>,
+    answers: usize,
+    answer_bytes: usize,
+}
+
+impl Slots {
+    /// Removes the answer stored under `key`, if it is the one that expires
+    /// at `expires`.
+    fn evict(&mut self, key: &str, expires: Instant) {
+        if let Some(Slot::Done {
+            answer,
+            expires: stored,
+        }) = self.by_key.get(key)
+            && *stored == expires
+        {
+            self.answers -= 1;
+            self.answer_bytes -= answer.len();
+            self.by_key.remove(key);
+        }
+    }
+
+    /// Replaces what `key` holds, keeping the answer counts right.
+    fn insert(&mut self, key: &str, slot: Slot) {
+        if let Slot::Done { answer, .. } = &slot {
+            self.answers += 1;
+            self.answer_bytes += answer.len();
+        }
+        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(key.to_string(), slot) {
+            self.answers -= 1;
+            self.answer_bytes -= answer.len();
+        }
+    }
 }
 
 /// A [`GuardStore`] in this process's memory, bounded by [`GuardLimits`].
@@ -100,8 +140,13 @@ impl MemoryGuardStore {
         self.len() == 0
     }
 
+    /// Whether an answer is stored under `key`.
+    pub fn has_answer(&self, key: &str) -> bool {
+        matches!(self.lock().by_key.get(key), Some(Slot::Done { .. }))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
-        // A panic cannot leave the map half-updated: every update is one call.
+        // No update can be left half done: none of them panics midway.
         self.slots
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -123,35 +168,24 @@ impl MemoryGuardStore {
             _ => {}
         }
         let (sender, _) = watch::channel(());
-        slots.by_key.insert(key.to_string(), Slot::Running(sender));
+        slots.insert(key, Slot::Running(sender));
         Claim::Acquired
     }
 
-    fn complete_now(&self, key: &str, answer: Vec<u8>) {
+    fn complete_now(&self, key: &str, answer: Vec<u8>, ttl: Duration) {
         let now = Instant::now();
-        let expires = now + self.limits.ttl;
+        let expires = now + ttl.min(MAX_TTL);
         let mut slots = self.lock();
-        slots
-            .by_key
-            .insert(key.to_string(), Slot::Done { answer, expires });
+        slots.insert(key, Slot::Done { answer, expires });
         slots.completion_order.push_back((key.to_string(), expires));
-        let Slots {
-            by_key,
-            completion_order,
-        } = &mut *slots;
-        while let Some((oldest, oldest_expires)) = completion_order.front() {
-            let over_capacity = by_key.len() > self.limits.capacity;
-            if !over_capacity && *oldest_expires > now {
+        while let Some((oldest, oldest_expires)) = slots.completion_order.front().cloned() {
+            let over_limits =
+                slots.answers > self.limits.capacity || slots.answer_bytes > self.limits.max_bytes;
+            if !over_limits && oldest_expires > now {
                 break;
             }
-            let still_that_answer = matches!(
-                by_key.get(oldest),
-                Some(Slot::Done { expires, .. }) if expires == oldest_expires
-            );
-            if still_that_answer {
-                by_key.remove(oldest);
-            }
-            completion_order.pop_front();
+            slots.evict(&oldest, oldest_expires);
+            slots.completion_order.pop_front();
         }
     }
 
@@ -178,8 +212,9 @@ impl GuardStore for MemoryGuardStore {
         &'a self,
         key: &'a str,
         answer: Vec<u8>,
+        ttl: Duration,
     ) -> BoxFuture<'a, Result<(), AgentError>> {
-        self.complete_now(key, answer);
+        self.complete_now(key, answer, ttl);
         Box::pin(std::future::ready(Ok(())))
     }
 
@@ -202,8 +237,12 @@ impl Guard {
     }
 
     /// Runs `call` unless a call with `key` already ran (then answers what it
-    /// answered) or is running (then waits for it and answers the same).
-    pub async fn once<F>(&self, key: &str, call: F) -> Result<Vec<u8>, AgentError>
+    /// answered) or is running (then waits for it and answers the same). A
+    /// successful answer is kept for `ttl`.
+    ///
+    /// A store that fails to keep an answer is logged, not reported: the
+    /// call itself succeeded.
+    pub async fn once<F>(&self, key: &str, ttl: Duration, call: F) -> Result<Vec<u8>, AgentError>
     where
         F: Future<Output = Result<Vec<u8>, AgentError>>,
     {
@@ -214,12 +253,19 @@ impl Guard {
                 Claim::Acquired => break,
             }
         }
-        let held = HeldClaim {
+        let mut held = HeldClaim {
             store: Arc::clone(&self.store),
             key: Some(key.to_string()),
         };
         let answer = call.await;
-        held.finish(answer.as_ref().ok().cloned()).await?;
+        let stored = match &answer {
+            Ok(answer) => self.store.complete(key, answer.clone(), ttl).await,
+            Err(_) => self.store.release(key).await,
+        };
+        match stored {
+            Ok(()) => held.key = None,
+            Err(error) => tracing::warn!(key, %error, "the idempotency store failed"),
+        }
         answer
     }
 }
@@ -231,20 +277,10 @@ impl Default for Guard {
 }
 
 /// A claimed key, released if the call is dropped (cancelled or panicked)
-/// before it finishes.
+/// or its answer could not be stored.
 struct HeldClaim {
     store: Arc<dyn GuardStore>,
     key: Option<String>,
-}
-
-impl HeldClaim {
-    async fn finish(mut self, answer: Option<Vec<u8>>) -> Result<(), AgentError> {
-        let key = self.key.take().unwrap_or_default();
-        match answer {
-            Some(answer) => self.store.complete(&key, answer).await,
-            None => self.store.release(&key).await,
-        }
-    }
 }
 
 impl Drop for HeldClaim {
@@ -253,7 +289,9 @@ impl Drop for HeldClaim {
             let store = Arc::clone(&self.store);
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
-                    let _ = store.release(&key).await;
+                    if let Err(error) = store.release(&key).await {
+                        tracing::warn!(key, %error, "cannot release an idempotency key");
+                    }
                 });
             }
         }
@@ -265,6 +303,8 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    const HOUR: Duration = Duration::from_secs(3600);
+
     fn guard_with(limits: GuardLimits) -> (Guard, Arc<MemoryGuardStore>) {
         let store = Arc::new(MemoryGuardStore::new(limits));
         (Guard::new(store.clone()), store)
@@ -274,18 +314,22 @@ mod tests {
     async fn concurrent_calls_run_once_and_share_the_answer() {
         let (guard, _) = guard_with(GuardLimits::default());
         let runs = Arc::new(AtomicUsize::new(0));
+        let (release, released) = watch::channel(false);
         let calls = (0..16).map(|_| {
-            let (guard, runs) = (guard.clone(), runs.clone());
+            let (guard, runs, mut released) = (guard.clone(), runs.clone(), released.clone());
             tokio::spawn(async move {
                 guard
-                    .once("k", async {
+                    .once("k", HOUR, async {
                         runs.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        let _ = released.wait_for(|go| *go).await;
                         Ok(b"job-1".to_vec())
                     })
                     .await
             })
         });
+        let calls: Vec<_> = calls.collect();
+        tokio::task::yield_now().await;
+        release.send(true).unwrap();
         for answer in futures::future::join_all(calls).await {
             assert_eq!(answer.unwrap().unwrap(), b"job-1");
         }
@@ -296,37 +340,119 @@ mod tests {
     async fn a_failed_call_is_not_stored() {
         let (guard, store) = guard_with(GuardLimits::default());
         let failed = guard
-            .once("k", async { Err(AgentError::internal("boom")) })
+            .once("k", HOUR, async { Err(AgentError::internal("boom")) })
             .await;
         assert!(failed.is_err());
         assert!(store.is_empty());
-        let answer = guard.once("k", async { Ok(b"second".to_vec()) }).await;
+        let answer = guard
+            .once("k", HOUR, async { Ok(b"second".to_vec()) })
+            .await;
         assert_eq!(answer.unwrap(), b"second");
     }
 
     #[tokio::test]
     async fn a_cancelled_call_releases_its_key() {
         let (guard, store) = guard_with(GuardLimits::default());
-        let pending = guard.once("k", std::future::pending());
+        let pending = guard.once("k", HOUR, std::future::pending());
         let timed_out = tokio::time::timeout(Duration::from_millis(10), pending).await;
         assert!(timed_out.is_err());
         tokio::task::yield_now().await;
         assert!(store.is_empty());
     }
 
-    #[tokio::test]
-    async fn answers_expire_and_capacity_is_bounded() {
+    #[tokio::test(start_paused = true)]
+    async fn answers_expire_after_their_ttl() {
+        let (guard, store) = guard_with(GuardLimits::default());
+        guard.once("a", HOUR, async { Ok(vec![1]) }).await.unwrap();
+        tokio::time::advance(HOUR - Duration::from_secs(1)).await;
+        let reused = guard.once("a", HOUR, async { Ok(vec![2]) }).await.unwrap();
+        assert_eq!(reused, vec![1], "an answer within its TTL is reused");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let fresh = guard.once("a", HOUR, async { Ok(vec![3]) }).await.unwrap();
+        assert_eq!(fresh, vec![3], "an expired answer is not reused");
+        assert_eq!(store.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_oldest_answers_go_when_capacity_is_reached() {
         let (guard, store) = guard_with(GuardLimits {
-            ttl: Duration::from_millis(30),
             capacity: 3,
+            max_bytes: usize::MAX,
         });
         for key in ["a", "b", "c", "d", "e"] {
-            guard.once(key, async { Ok(vec![1]) }).await.unwrap();
+            guard.once(key, HOUR, async { Ok(vec![1]) }).await.unwrap();
         }
-        assert_eq!(store.len(), 3);
-        tokio::time::sleep(Duration::from_millis(40)).await;
-        let answer = guard.once("e", async { Ok(vec![2]) }).await.unwrap();
-        assert_eq!(answer, vec![2], "an expired answer must not be reused");
-        assert_eq!(store.len(), 1);
+        let kept: Vec<_> = ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .filter(|key| store.has_answer(key))
+            .collect();
+        assert_eq!(kept, ["c", "d", "e"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_oldest_answers_go_when_the_byte_limit_is_reached() {
+        let (guard, store) = guard_with(GuardLimits {
+            capacity: usize::MAX,
+            max_bytes: 10,
+        });
+        for key in ["a", "b", "c"] {
+            guard
+                .once(key, HOUR, async { Ok(vec![0; 4]) })
+                .await
+                .unwrap();
+        }
+        assert!(!store.has_answer("a"));
+        assert!(store.has_answer("b") && store.has_answer("c"));
+    }
+
+    #[tokio::test]
+    async fn a_huge_ttl_is_capped_instead_of_overflowing() {
+        let (guard, store) = guard_with(GuardLimits::default());
+        guard
+            .once("k", Duration::MAX, async { Ok(vec![1]) })
+            .await
+            .unwrap();
+        assert!(store.has_answer("k"));
+    }
+
+    /// A store whose `complete` always fails.
+    struct FailingStore(MemoryGuardStore);
+
+    impl GuardStore for FailingStore {
+        fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>> {
+            self.0.claim(key)
+        }
+
+        fn complete<'a>(
+            &'a self,
+            _key: &'a str,
+            _answer: Vec<u8>,
+            _ttl: Duration,
+        ) -> BoxFuture<'a, Result<(), AgentError>> {
+            Box::pin(std::future::ready(Err(AgentError::internal("store down"))))
+        }
+
+        fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>> {
+            self.0.release(key)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_failure_keeps_the_answer_and_frees_the_key() {
+        let guard = Guard::new(Arc::new(FailingStore(MemoryGuardStore::default())));
+        let first = guard.once("k", HOUR, async { Ok(b"job".to_vec()) }).await;
+        assert_eq!(
+            first.unwrap(),
+            b"job",
+            "the call succeeded: its answer is returned"
+        );
+        tokio::task::yield_now().await;
+        let second = tokio::time::timeout(
+            Duration::from_secs(5),
+            guard.once("k", HOUR, async { Ok(b"again".to_vec()) }),
+        )
+        .await
+        .expect("the key was released, not left running");
+        assert_eq!(second.unwrap(), b"again");
     }
 }

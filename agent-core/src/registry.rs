@@ -86,6 +86,16 @@ pub enum RegistryError {
         /// The agent's name.
         agent: String,
     },
+    /// A sync and an async agent share a name, which `ListAgents` would
+    /// report as one agent of one kind.
+    #[error(
+        "the name `{name}` is used by both a sync and an async agent: \
+         give one of them another name"
+    )]
+    NameUsedByBothKinds {
+        /// The shared name.
+        name: String,
+    },
 }
 
 /// Why no agent was found for a request.
@@ -126,23 +136,6 @@ impl Registry {
             requested: category.clone(),
             registered: self.describe_categories(),
         })
-    }
-
-    /// The agent for a request that names its task by `category` or, when the
-    /// category is absent or empty, by the deprecated `task_type` string
-    /// (version 0).
-    pub fn find(
-        &self,
-        category: Option<&admin::TaskCategory>,
-        task_type: &str,
-    ) -> Result<&RegisteredAgent, UnknownCategory> {
-        let category = match category {
-            Some(category) if !category.name.is_empty() => {
-                TaskCategory::new(category.name.clone(), category.version)
-            }
-            _ => TaskCategory::new(task_type, 0),
-        };
-        self.get(&category)
     }
 
     /// The metadata of every agent, grouped by agent name, as `ListAgents` answers.
@@ -229,16 +222,22 @@ impl RegistryBuilder {
                     second: name,
                 });
             }
-            #[allow(deprecated)]
             let entry = metadata
                 .entry(name.clone())
                 .or_insert_with(|| admin::Agent {
-                    name,
+                    name: name.clone(),
                     is_sync: agent.is_sync(),
                     ..Default::default()
                 });
+            if entry.is_sync != agent.is_sync() {
+                return Err(RegistryError::NameUsedByBothKinds { name });
+            }
+            // Propeller reads the deprecated list as version 0 of each type.
             #[allow(deprecated)]
-            entry.supported_task_types.push(category.name.clone());
+            let task_types = &mut entry.supported_task_types;
+            if category.version == 0 && !task_types.contains(&category.name) {
+                task_types.push(category.name.clone());
+            }
             entry.supported_task_categories.push(admin::TaskCategory {
                 name: category.name.clone(),
                 version: category.version,

@@ -262,6 +262,30 @@ mod tests {
     }
 
     #[test]
+    fn every_phase_has_its_deprecated_state() {
+        use admin::State;
+        let expected = [
+            (Phase::Undefined, State::Pending),
+            (Phase::Queued, State::Pending),
+            (Phase::WaitingForResources, State::Pending),
+            (Phase::Initializing, State::Running),
+            (Phase::Running, State::Running),
+            (Phase::Succeeded, State::Succeeded),
+            (Phase::Failed, State::PermanentFailure),
+            (Phase::Aborted, State::PermanentFailure),
+            (Phase::RetryableFailed, State::RetryableFailure),
+        ];
+        for (phase, state) in expected {
+            let wire = Resource::new(phase).into_proto().unwrap();
+            #[allow(deprecated)]
+            let written = wire.state;
+            assert_eq!(written, state as i32, "{phase:?}");
+            assert_eq!(wire.phase, phase.to_proto() as i32);
+            assert_eq!(Phase::from_proto(phase.to_proto()), phase);
+        }
+    }
+
+    #[test]
     fn builders_fill_links_outputs_and_custom_info() {
         #[derive(Serialize)]
         struct Info {

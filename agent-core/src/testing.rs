@@ -110,14 +110,19 @@ impl TestServer {
         AgentMetadataServiceClient::new(self.channel())
     }
 
-    /// Asks the server to stop, and waits until the requests in flight finish.
+    /// Asks the server to stop, and waits until the requests in flight
+    /// finish. A panic of the server task is passed on.
     pub async fn shutdown(mut self) -> Result<(), ServeError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        match self.task.take() {
-            Some(task) => task.await.unwrap_or(Ok(())),
-            None => Ok(()),
+        let Some(task) = self.task.take() else {
+            return Ok(());
+        };
+        match task.await {
+            Ok(served) => served,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Ok(()),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! An async agent that runs a task's shell script as a detached process.
 //!
 //! The task template's `custom` carries `{"script": "..."}`; primitive inputs
-//! are passed as environment variables (`x` becomes `$x`). The job keeps its
+//! with lowercase names are passed as environment variables (`x` becomes
+//! `$x`). The job keeps its
 //! state in a directory of its own, so the agent holds nothing in memory and
 //! a restarted server still finds its jobs. Outputs: `stdout` (string) and
 //! `exit_code` (integer).
@@ -42,6 +43,25 @@ impl ShellJobAgent {
             jobs_dir: jobs_dir.into(),
         }
     }
+
+    /// Checks that `job` names a job of this agent: its directory directly
+    /// under the jobs directory, and a real process id. Resource metadata
+    /// comes from the network; it must not steer `kill` or `remove_dir_all`
+    /// elsewhere.
+    fn check(&self, job: &ShellJob) -> Result<(), AgentError> {
+        let in_jobs_dir = job.dir.parent() == Some(self.jobs_dir.as_path())
+            && job
+                .dir
+                .file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("job-"));
+        if !in_jobs_dir || job.pid <= 1 {
+            return Err(AgentError::invalid_argument(format!(
+                "resource_meta: {job:?} is not a job of this agent"
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Default for ShellJobAgent {
@@ -60,6 +80,16 @@ fn env_value(literal: &Literal) -> Option<String> {
         .or_else(|| i64::from_literal(literal).ok().map(|v| v.to_string()))
         .or_else(|| f64::from_literal(literal).ok().map(|v| v.to_string()))
         .or_else(|| bool::from_literal(literal).ok().map(|v| v.to_string()))
+}
+
+/// Whether an input may become an environment variable: a lowercase shell
+/// name, which cannot replace `PATH` or the wrapper's own variables.
+fn is_exported(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_lowercase() || first == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn is_alive(pid: u32) -> bool {
@@ -89,6 +119,9 @@ impl ShellJobAgent {
             .stderr(Stdio::null())
             .process_group(0);
         for (name, literal) in &task.inputs.literals {
+            if !is_exported(name) {
+                continue;
+            }
             if let Some(value) = env_value(literal) {
                 command.env(name, value);
             }
@@ -104,6 +137,7 @@ impl ShellJobAgent {
 
     /// Running while the process lives; then its exit code decides.
     async fn get(&self, job: ShellJob) -> Result<Resource, AgentError> {
+        self.check(&job)?;
         let exit_code = read_text(&job.dir.join("exit_code")).await;
         let stdout_link = format!("file://{}", job.dir.join("stdout").display());
         if exit_code.is_empty() {
@@ -141,6 +175,7 @@ impl ShellJobAgent {
 
     /// Stops the process group and removes the job's directory.
     async fn delete(&self, job: ShellJob) -> Result<(), AgentError> {
+        self.check(&job)?;
         if is_alive(job.pid) {
             // The job runs in a process group of its own: stop all of it.
             let _ = tokio::process::Command::new("kill")

@@ -181,3 +181,50 @@ async fn a_template_without_a_script_is_an_invalid_argument() {
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
     assert!(status.message().contains("script"), "{}", status.message());
 }
+
+#[tokio::test]
+async fn metadata_pointing_outside_the_jobs_directory_is_refused() {
+    let fixture = start("outside").await;
+    let victim = std::env::temp_dir().join(format!("shell-job-victim-{}", std::process::id()));
+    std::fs::create_dir_all(&victim).unwrap();
+    let forged = serde_json::json!({ "pid": 4_000_000, "dir": victim }).to_string();
+    let status = fixture
+        .server
+        .async_client()
+        .delete_task(admin::DeleteTaskRequest {
+            task_category: Some(admin::TaskCategory {
+                name: "shell_job".into(),
+                version: 0,
+            }),
+            resource_meta: forged.into_bytes(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    let survived = victim.exists();
+    std::fs::remove_dir_all(&victim).unwrap();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(
+        survived,
+        "delete must not remove a directory it does not own"
+    );
+}
+
+#[tokio::test]
+async fn inputs_cannot_replace_the_environment() {
+    let fixture = start("env").await;
+    let inputs = LiteralMapBuilder::new()
+        .with("PATH", "/nowhere")
+        .with("name", "ok")
+        .build()
+        .unwrap();
+    let meta = fixture.create("echo \"$name\"", inputs).await;
+    let resource = fixture.wait(&meta).await;
+    assert_eq!(
+        resource.phase,
+        Phase::Succeeded as i32,
+        "{}",
+        resource.message
+    );
+    assert_eq!(output::<String>(&resource, "stdout"), "ok");
+}

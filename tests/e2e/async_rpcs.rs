@@ -363,3 +363,33 @@ async fn metrics_and_logs_are_unimplemented_when_not_provided() {
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);
 }
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn a_request_without_a_task_type_is_an_invalid_argument() {
+    let (server, _) = start().await;
+    let mut client = server.async_client();
+    let status = client
+        .get_task(admin::GetTaskRequest {
+            resource_meta: b"{}".to_vec(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("task_category.name"),
+        "{}",
+        status.message()
+    );
+
+    let mut request = create_request("echo_async", 1, "no-type");
+    request.template = Some(template("", 0));
+    let status = client.create_task(request).await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(
+        status.message().contains("template.type"),
+        "{}",
+        status.message()
+    );
+}

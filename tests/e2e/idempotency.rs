@@ -29,6 +29,27 @@ async fn concurrent_creates_for_one_attempt_run_create_once() {
 }
 
 #[tokio::test]
+async fn a_create_the_client_gave_up_on_finishes_and_its_repeat_gets_the_same_job() {
+    let (server, calls) = start().await;
+    let mut client = server.async_client();
+    // Propeller's deadline passes while `create` (200 ms) still runs.
+    let mut impatient = tonic::Request::new(create_request("slow_async", 3, "deadline"));
+    impatient.set_timeout(std::time::Duration::from_millis(50));
+    assert!(client.create_task(impatient).await.is_err());
+    let retried = client
+        .create_task(create_request("slow_async", 3, "deadline"))
+        .await
+        .unwrap()
+        .into_inner();
+    let job: serde_json::Value = serde_json::from_slice(&retried.resource_meta).unwrap();
+    assert_eq!(
+        job["job_id"], 1,
+        "the retry answers the job the first call started"
+    );
+    assert_eq!(Calls::of(&calls.create), 1);
+}
+
+#[tokio::test]
 async fn a_repeat_after_completion_answers_the_same_metadata_without_creating() {
     let (server, calls) = start().await;
     let mut client = server.async_client();

@@ -89,3 +89,48 @@ fn a_duplicate_category_is_refused_naming_both_agents() {
 fn an_empty_registry_builds() {
     assert!(Registry::builder().build().unwrap().is_empty());
 }
+
+#[test]
+fn a_name_shared_by_a_sync_and_an_async_agent_is_refused() {
+    use agent_core::prelude::*;
+
+    #[derive(Default)]
+    struct First;
+
+    #[async_agent(task_type = "first", name = "Twin", register = false)]
+    impl First {
+        async fn create(&self, _task: TaskContext) -> Result<u32, AgentError> {
+            Ok(1)
+        }
+        async fn get(&self, _job: u32) -> Result<Resource, AgentError> {
+            Ok(Resource::succeeded())
+        }
+        async fn delete(&self, _job: u32) -> Result<(), AgentError> {
+            Ok(())
+        }
+    }
+
+    #[derive(Default)]
+    struct Second;
+
+    #[sync_agent(task_type = "second", name = "Twin", register = false)]
+    impl Second {
+        async fn execute(&self, _task: TaskContext) -> Result<Resource, AgentError> {
+            Ok(Resource::succeeded())
+        }
+    }
+
+    let Err(error) = Registry::builder()
+        .async_agent(First)
+        .sync_agent(Second)
+        .build()
+    else {
+        panic!("a name used by both kinds must be refused")
+    };
+    assert_eq!(
+        error,
+        RegistryError::NameUsedByBothKinds {
+            name: "Twin".into()
+        }
+    );
+}

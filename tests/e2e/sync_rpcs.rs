@@ -61,6 +61,28 @@ async fn header_then_inputs_answers_one_header_with_the_resource() {
 }
 
 #[tokio::test]
+async fn a_header_alone_or_an_empty_second_message_means_no_inputs() {
+    let (server, _) = start().await;
+    let empty = admin::ExecuteTaskSyncRequest { part: None };
+    for messages in [
+        vec![header("bench_like", "a")],
+        vec![header("bench_like", "b"), empty],
+    ] {
+        let status = execute(&server, messages).await.unwrap_err();
+        // The agent is unknown: the request itself was read without complaint.
+        assert_eq!(status.code(), Code::NotFound, "{}", status.message());
+    }
+    let resource = execute(&server, vec![header("echo_sync", "c")])
+        .await
+        .unwrap_err();
+    assert!(
+        resource.message().contains("no input named \"x\""),
+        "{}",
+        resource.message()
+    );
+}
+
+#[tokio::test]
 async fn a_stream_that_starts_with_inputs_is_an_invalid_argument() {
     let (server, _) = start().await;
     let status = execute(&server, vec![inputs_message(1), header("echo_sync", "x")])
@@ -123,22 +145,29 @@ async fn an_async_agent_called_through_execute_is_an_invalid_argument() {
     );
 }
 
-#[tokio::test]
-async fn a_plain_fn_agent_runs_without_stalling_the_server() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_fn_agents_block_a_thread_not_the_server() {
     let (server, _) = start().await;
-    let runs = (0..4).map(|i| {
+    let runs = (0..2).map(|i| {
         let server = &server;
         async move {
             let run = format!("blocking-{i}");
             execute(
                 server,
-                vec![header("blocking_sync", &run), inputs_message(i)],
+                vec![header("blocking_sync", &run), inputs_message(i + 2)],
             )
             .await
         }
     });
     let resources = futures::future::join_all(runs).await;
     for (i, resource) in resources.into_iter().enumerate() {
-        assert_eq!(int_output(&resource.unwrap(), "o0"), (i * i) as i64);
+        let resource = resource.unwrap();
+        let x = i as i64 + 2;
+        assert_eq!(int_output(&resource, "o0"), x * x);
+        let overlapped = &resource.outputs.as_ref().unwrap().literals["overlapped"];
+        assert!(
+            <bool as agent_core::FromLiteral>::from_literal(overlapped).unwrap(),
+            "the two blocking calls ran one after the other"
+        );
     }
 }

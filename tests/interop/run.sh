@@ -19,11 +19,14 @@ fi
 cargo build --quiet -p agent-tests --bin interop-agent-server
 server="${CARGO_TARGET_DIR:-$root/target}/debug/interop-agent-server"
 
-free_port() {
-    "$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port=$(free_port)
-metrics_port=$(free_port)
+# Two distinct free ports, held open together while they are chosen.
+read -r port metrics_port < <("$venv/bin/python" -c '
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in sockets))
+')
 log=$(mktemp)
 
 # `serve agent` as the flyteconnector Helm chart passes it to `pyflyte`.
@@ -39,7 +42,7 @@ status=0
 AGENT_SERVER_ADDRESS="127.0.0.1:$port" AGENT_METRICS_ADDRESS="127.0.0.1:$metrics_port" \
     "$venv/bin/pytest" -q -p no:cacheprovider "$here" || status=$?
 
-kill -TERM "$pid"
+kill -TERM "$pid" 2>/dev/null || true
 for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -12,7 +12,7 @@
 //! | `panics` | async | every method panics |
 //! | `with_logs` | async | answers metrics and logs |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
-//! | `blocking_sync` | sync | a plain `fn` execute that blocks its thread 50 ms, answering `o0 = x * x` |
+//! | `blocking_sync` | sync | a plain `fn` `do` that blocks its thread until a second call runs beside it (2 s at most), answering `o0 = x * x` and `overlapped` |
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -250,16 +250,32 @@ impl EchoSyncAgent {
     }
 }
 
-/// A plain (blocking) `fn`, as Flyte's `do`: answers `o0 = x * x`.
+/// A plain (blocking) `fn`, as Flyte's `do`: answers `o0 = x * x`, and
+/// `overlapped`: whether another call ran while this one blocked its thread.
 #[derive(Default)]
-pub struct BlockingSyncAgent;
+pub struct BlockingSyncAgent {
+    running: AtomicUsize,
+}
 
 #[sync_agent(task_type = "blocking_sync", register = false)]
 impl BlockingSyncAgent {
     fn r#do(&self, task: TaskContext) -> Result<Resource, AgentError> {
         let x: i64 = task.input("x")?;
-        std::thread::sleep(Duration::from_millis(50));
-        Ok(Resource::succeeded().output("o0", x * x))
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let mut overlapped = false;
+        for _ in 0..2000 {
+            if self.running.load(Ordering::SeqCst) > 1 {
+                overlapped = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Stay a little, so that the other call sees this one too.
+        std::thread::sleep(Duration::from_millis(20));
+        self.running.fetch_sub(1, Ordering::SeqCst);
+        Ok(Resource::succeeded()
+            .output("o0", x * x)
+            .output("overlapped", overlapped))
     }
 }
 
@@ -275,7 +291,7 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .async_agent(PanickingAgent)
         .async_agent(LogsAgent)
         .sync_agent(EchoSyncAgent { calls: calls() })
-        .sync_agent(BlockingSyncAgent)
+        .sync_agent(BlockingSyncAgent::default())
 }
 
 /// A registry of every test agent, counting into `calls`.

@@ -32,7 +32,7 @@ fn map_literal<T: IntoLiteral>(
             Ok(literal) => Ok((key, literal)),
             Err(e) => Err(e.at_key(&key)),
         })
-        .collect::<Result<HashMap<_, _>, _>>()?;
+        .collect::<Result<BTreeMap<_, _>, _>>()?;
     Ok(Literal {
         value: Some(literal::Value::Map(LiteralMap { literals })),
         ..Default::default()
@@ -406,7 +406,7 @@ mod tests {
         round_trip(literal.clone());
         assert_eq!(Literal::from_literal(&literal).unwrap(), literal);
         let entries = LiteralMap {
-            literals: HashMap::from([("a".to_owned(), int(1))]),
+            literals: BTreeMap::from([("a".to_owned(), int(1))]),
         };
         round_trip(entries.clone());
         assert_eq!(

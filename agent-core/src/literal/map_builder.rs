@@ -1,6 +1,6 @@
 //! Building and reading the `LiteralMap`s that carry task inputs and outputs.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use super::{FromLiteral, IntoLiteral, LiteralError};
 use crate::proto::flyteidl::core::{Literal, LiteralMap};
@@ -21,7 +21,7 @@ use crate::proto::flyteidl::core::{Literal, LiteralMap};
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct LiteralMapBuilder {
-    literals: HashMap<String, Literal>,
+    literals: BTreeMap<String, Literal>,
     error: Option<LiteralError>,
 }
 

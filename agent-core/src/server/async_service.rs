@@ -6,45 +6,19 @@ use std::sync::Arc;
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::call::ServerState;
+use super::call::{ServerState, detached, requested_category, require_task_type};
 use super::request_key;
-use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
-use crate::registry::RegisteredAgent;
-use crate::{AgentError, DynAsyncAgent, LogsQuery, MetricsQuery, TaskContext, protobuf_struct};
+use crate::proto::flyteidl::{admin, core};
+use crate::{AgentError, LogsQuery, MetricsQuery, TaskCategory, TaskContext, protobuf_struct};
 
 /// Serves the async agents of a registry.
 pub(crate) struct AsyncAgentHandler {
     pub(crate) state: Arc<ServerState>,
 }
 
-impl AsyncAgentHandler {
-    fn async_agent(
-        &self,
-        category: Option<&admin::TaskCategory>,
-        task_type: &str,
-    ) -> Result<Arc<dyn DynAsyncAgent>, AgentError> {
-        match self.state.registry.find(category, task_type) {
-            Ok(RegisteredAgent::Async(agent)) => Ok(Arc::clone(agent)),
-            Ok(RegisteredAgent::Sync(agent)) => Err(AgentError::invalid_argument(format!(
-                "task category {} is served by the sync agent `{}`: \
-                 call SyncAgentService.ExecuteTaskSync instead",
-                agent.task_category(),
-                agent.name()
-            ))),
-            Err(unknown) => Err(AgentError::not_found(unknown)),
-        }
-    }
-}
-
-/// The task type a request names, for metrics and logs.
-#[allow(deprecated)]
-fn named_task_type<'a>(category: Option<&'a admin::TaskCategory>, task_type: &'a str) -> &'a str {
-    match category {
-        Some(category) if !category.name.is_empty() => &category.name,
-        _ => task_type,
-    }
-}
+/// The field to fill when a request names no task type.
+const CATEGORY_FIELD: &str = "task_category.name (or the deprecated task_type)";
 
 #[tonic::async_trait]
 impl AsyncAgentService for AsyncAgentHandler {
@@ -53,40 +27,33 @@ impl AsyncAgentService for AsyncAgentHandler {
         request: Request<admin::CreateTaskRequest>,
     ) -> Result<Response<admin::CreateTaskResponse>, Status> {
         let request = request.into_inner();
-        let task_type = request
+        let category = request
             .template
             .as_ref()
-            .map(|template| template.r#type.clone())
-            .unwrap_or_default();
+            .map(|template| TaskCategory::new(&template.r#type, template.task_type_version))
+            .unwrap_or_else(|| TaskCategory::new("", 0));
         if let Some(inputs) = &request.inputs {
             self.state
                 .metrics
-                .record_input_size(&task_type, inputs.encoded_len());
+                .record_input_size(&category.name, inputs.encoded_len());
         }
         let resource_meta = self
             .state
-            .call(&task_type, "create", async {
-                let Some(template) = request.template.as_ref() else {
+            .call(&category.name, "create", async {
+                if request.template.is_none() {
                     return Err(AgentError::invalid_argument(
                         "CreateTaskRequest.template is missing: send the task template to create",
                     ));
-                };
-                let category = admin::TaskCategory {
-                    name: template.r#type.clone(),
-                    version: template.task_type_version,
-                };
-                let agent = self.async_agent(Some(&category), "")?;
-                let key = agent.idempotent().then(|| request_key::create(&request));
-                let task = TaskContext {
-                    template: template.clone(),
-                    inputs: request.inputs.clone().unwrap_or_default(),
-                    output_prefix: request.output_prefix.clone(),
-                    execution: request.task_execution_metadata.clone().unwrap_or_default(),
-                };
-                match key {
-                    Some(key) => self.state.guard.once(&key, agent.create(task)).await,
-                    None => agent.create(task).await,
                 }
+                require_task_type(&category, "CreateTaskRequest.template.type")?;
+                let agent = self.state.async_agent(&category)?;
+                if !agent.idempotent() {
+                    return agent.create(TaskContext::from(request)).await;
+                }
+                let key = request_key::create(&request);
+                let task = TaskContext::from(request);
+                let (guard, ttl) = (self.state.guard.clone(), self.state.answer_ttl);
+                detached(async move { guard.once(&key, ttl, agent.create(task)).await }).await
             })
             .await?;
         Ok(Response::new(admin::CreateTaskResponse { resource_meta }))
@@ -98,12 +65,12 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::GetTaskResponse>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let task_type = named_task_type(request.task_category.as_ref(), &request.task_type);
+        let category = requested_category(request.task_category.as_ref(), &request.task_type);
         let resource = self
             .state
-            .call(task_type, "get", async {
-                #[allow(deprecated)]
-                let agent = self.async_agent(request.task_category.as_ref(), &request.task_type)?;
+            .call(&category.name, "get", async {
+                require_task_type(&category, CATEGORY_FIELD)?;
+                let agent = self.state.async_agent(&category)?;
                 agent.get(&request.resource_meta).await?.into_proto()
             })
             .await?;
@@ -118,21 +85,25 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::DeleteTaskResponse>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let task_type = named_task_type(request.task_category.as_ref(), &request.task_type);
+        let category = requested_category(request.task_category.as_ref(), &request.task_type);
         self.state
-            .call(task_type, "delete", async {
-                #[allow(deprecated)]
-                let agent = self.async_agent(request.task_category.as_ref(), &request.task_type)?;
-                let delete = async {
-                    agent.delete(&request.resource_meta).await?;
-                    Ok(Vec::new())
-                };
-                if agent.idempotent() {
-                    let key = request_key::delete(&agent.task_category(), &request.resource_meta);
-                    self.state.guard.once(&key, delete).await
-                } else {
-                    delete.await
+            .call(&category.name, "delete", async {
+                require_task_type(&category, CATEGORY_FIELD)?;
+                let agent = self.state.async_agent(&category)?;
+                let resource_meta = request.resource_meta;
+                if !agent.idempotent() {
+                    return agent.delete(&resource_meta).await;
                 }
+                let key = request_key::delete(&category, &resource_meta);
+                let (guard, ttl) = (self.state.guard.clone(), self.state.answer_ttl);
+                detached(async move {
+                    let delete = async {
+                        agent.delete(&resource_meta).await?;
+                        Ok(Vec::new())
+                    };
+                    guard.once(&key, ttl, delete).await.map(drop)
+                })
+                .await
             })
             .await?;
         Ok(Response::new(admin::DeleteTaskResponse {}))
@@ -144,14 +115,14 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::GetTaskMetricsResponse>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let task_type = named_task_type(request.task_category.as_ref(), &request.task_type);
+        let category = requested_category(request.task_category.as_ref(), &request.task_type);
         let results = self
             .state
-            .call(task_type, "get_metrics", async {
-                #[allow(deprecated)]
-                let agent = self.async_agent(request.task_category.as_ref(), &request.task_type)?;
+            .call(&category.name, "get_metrics", async {
+                require_task_type(&category, CATEGORY_FIELD)?;
+                let agent = self.state.async_agent(&category)?;
                 let query = MetricsQuery {
-                    queries: request.queries.clone(),
+                    queries: request.queries,
                     start_time: request.start_time.and_then(|t| t.try_into().ok()),
                     end_time: request.end_time.and_then(|t| t.try_into().ok()),
                     step: request.step.and_then(|d| d.try_into().ok()),
@@ -160,12 +131,10 @@ impl AsyncAgentService for AsyncAgentHandler {
                 results
                     .into_iter()
                     .map(|result| match result.data {
-                        serde_json::Value::Object(map) => {
-                            Ok(crate::proto::flyteidl::core::ExecutionMetricResult {
-                                metric: result.metric,
-                                data: Some(protobuf_struct::json_object_to_struct(&map)),
-                            })
-                        }
+                        serde_json::Value::Object(map) => Ok(core::ExecutionMetricResult {
+                            metric: result.metric,
+                            data: Some(protobuf_struct::json_object_to_struct(&map)),
+                        }),
                         other => Err(AgentError::internal(format!(
                             "metric `{}`: data must be a JSON object, got {other}",
                             result.metric
@@ -186,15 +155,15 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<Self::GetTaskLogsStream>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let task_type = named_task_type(request.task_category.as_ref(), &request.task_type);
+        let category = requested_category(request.task_category.as_ref(), &request.task_type);
         let logs = self
             .state
-            .call(task_type, "get_logs", async {
-                #[allow(deprecated)]
-                let agent = self.async_agent(request.task_category.as_ref(), &request.task_type)?;
+            .call(&category.name, "get_logs", async {
+                require_task_type(&category, CATEGORY_FIELD)?;
+                let agent = self.state.async_agent(&category)?;
                 let query = LogsQuery {
                     lines: request.lines,
-                    token: request.token.clone(),
+                    token: request.token,
                 };
                 agent.get_logs(&request.resource_meta, query).await
             })
@@ -205,23 +174,57 @@ impl AsyncAgentService for AsyncAgentHandler {
                 token: logs.next_token,
             })),
         };
+        let bodies = log_bodies(logs.lines, self.state.log_body_bytes)
+            .into_iter()
+            .map(|body| admin::GetTaskLogsResponse {
+                part: Some(Part::Body(body)),
+            });
+        let messages: Vec<_> = std::iter::once(header).chain(bodies).map(Ok).collect();
+        Ok(Response::new(futures::stream::iter(messages)))
+    }
+}
+
+/// Splits log lines into bodies of about `body_bytes` of text each, so that
+/// no message passes the size limit. Each line is sent as a structured line
+/// and in the deprecated plain list, which older clients read.
+fn log_bodies(lines: Vec<String>, body_bytes: usize) -> Vec<admin::GetTaskLogsResponseBody> {
+    let mut bodies = Vec::new();
+    let mut body = admin::GetTaskLogsResponseBody::default();
+    let mut size = 0;
+    for line in lines {
+        if size > 0 && size + line.len() > body_bytes {
+            bodies.push(std::mem::take(&mut body));
+            size = 0;
+        }
+        size += line.len();
+        body.structured_lines.push(admin::LogLine {
+            message: line.clone(),
+            ..Default::default()
+        });
         #[allow(deprecated)]
-        let body = admin::GetTaskLogsResponse {
-            part: Some(Part::Body(admin::GetTaskLogsResponseBody {
-                structured_lines: logs
-                    .lines
-                    .iter()
-                    .map(|line| admin::LogLine {
-                        message: line.clone(),
-                        ..Default::default()
-                    })
-                    .collect(),
-                results: logs.lines,
-            })),
-        };
-        Ok(Response::new(futures::stream::iter(vec![
-            Ok(header),
-            Ok(body),
-        ])))
+        body.results.push(line);
+    }
+    if size > 0 || bodies.is_empty() {
+        bodies.push(body);
+    }
+    bodies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_are_split_into_bodies_under_the_size() {
+        let lines: Vec<String> = (0..10).map(|i| format!("line {i:04}")).collect();
+        let bodies = log_bodies(lines, 20);
+        assert_eq!(bodies.len(), 5);
+        assert!(bodies.iter().all(|body| body.structured_lines.len() == 2));
+        assert_eq!(bodies[4].structured_lines[1].message, "line 0009");
+    }
+
+    #[test]
+    fn no_lines_still_make_one_body() {
+        assert_eq!(log_bodies(Vec::new(), 20).len(), 1);
     }
 }

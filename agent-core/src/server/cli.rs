@@ -48,16 +48,25 @@ pub struct ServeArgs {
     /// Largest gRPC message accepted or sent, in bytes.
     #[arg(long, env = "FLYTE_AGENT_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_message_bytes: usize,
-    /// How long a create's answer is reused for a repeated request, in seconds.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = 3600)]
+    /// How long a create's or delete's answer is reused for a repeated
+    /// request, in seconds (at most a year).
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub idempotency_ttl: u64,
     /// How many idempotency answers are kept at most.
-    #[arg(
-        long,
-        env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY",
-        default_value_t = 100_000
-    )]
-    pub idempotency_capacity: usize,
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idempotency_capacity: u64,
+    /// How many bytes of idempotency answers are kept at most.
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub idempotency_max_bytes: usize,
+    /// Seconds a sync call may take to send its header and inputs.
+    #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub read_timeout: u64,
+    /// Seconds a shutdown waits for the requests in flight.
+    #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = 30)]
+    pub shutdown_grace: u64,
 }
 
 impl ServeArgs {
@@ -73,10 +82,13 @@ impl ServeArgs {
             worker: self.worker as usize,
             metrics_prefix: self.metrics_prefix.clone(),
             max_message_bytes: self.max_message_bytes,
+            idempotency_ttl: Duration::from_secs(self.idempotency_ttl),
             guard_limits: GuardLimits {
-                ttl: Duration::from_secs(self.idempotency_ttl),
-                capacity: self.idempotency_capacity,
+                capacity: usize::try_from(self.idempotency_capacity).unwrap_or(usize::MAX),
+                max_bytes: self.idempotency_max_bytes,
             },
+            read_timeout: Duration::from_secs(self.read_timeout),
+            shutdown_grace: Duration::from_secs(self.shutdown_grace),
         }
     }
 }

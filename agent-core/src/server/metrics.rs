@@ -90,7 +90,7 @@ impl Metrics {
                 .inc(),
             Err(kind) => self
                 .failure
-                .with_label_values(&[task_type, operation, &kind.http_status().to_string()])
+                .with_label_values(&[task_type, operation, flytekit_error_code(kind)])
                 .inc(),
         }
     }
@@ -129,6 +129,15 @@ impl Metrics {
     }
 }
 
+/// The `error_code` label flytekit writes: the HTTP status 404 for an
+/// unknown task type, 500 for every other failure.
+fn flytekit_error_code(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::NotFound => "404",
+        _ => "500",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +157,12 @@ mod tests {
             Duration::from_millis(1),
             Err(ErrorKind::NotFound),
         );
+        metrics.record(
+            "bigquery",
+            "get",
+            Duration::from_millis(1),
+            Err(ErrorKind::InvalidArgument),
+        );
         metrics.record_input_size("bigquery", 120);
         let text = metrics.render();
         assert!(text.contains(
@@ -155,6 +170,9 @@ mod tests {
         ));
         assert!(text.contains(
             "flyte_connector_requests_failure_total{error_code=\"404\",operation=\"get\",task_type=\"bigquery\"} 1"
+        ));
+        assert!(text.contains(
+            "flyte_connector_requests_failure_total{error_code=\"500\",operation=\"get\",task_type=\"bigquery\"} 1"
         ));
         assert!(text.contains("flyte_connector_request_latency_seconds_count"));
         assert!(

@@ -12,6 +12,7 @@ mod sync_service;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -44,8 +45,14 @@ pub struct ServerOptions {
     pub metrics_prefix: String,
     /// The largest request or response message, in bytes.
     pub max_message_bytes: usize,
-    /// How long, and how many, idempotency answers are kept.
+    /// How long a create's or delete's answer is reused for a repeated request.
+    pub idempotency_ttl: Duration,
+    /// How many idempotency answers the in-memory store keeps.
     pub guard_limits: GuardLimits,
+    /// How long a sync call may take to send its header and inputs.
+    pub read_timeout: Duration,
+    /// How long a shutdown waits for the requests in flight.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerOptions {
@@ -54,7 +61,10 @@ impl Default for ServerOptions {
             worker: 10,
             metrics_prefix: metrics::DEFAULT_METRICS_PREFIX.to_string(),
             max_message_bytes: 4 * 1024 * 1024,
+            idempotency_ttl: Duration::from_secs(3600),
             guard_limits: GuardLimits::default(),
+            read_timeout: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(30),
         }
     }
 }
@@ -119,7 +129,7 @@ impl AgentServer {
 
     /// Serves gRPC on `grpc` and, when given, `/metrics` on `metrics`, until
     /// `shutdown` resolves; then stops accepting and lets the requests in
-    /// flight finish.
+    /// flight finish, for [`ServerOptions::shutdown_grace`] at most.
     pub async fn serve_with_shutdown(
         self,
         grpc: TcpListener,
@@ -134,7 +144,7 @@ impl AgentServer {
             Arc::clone(&self.registry),
             metrics_registry.clone(),
             Guard::new(store),
-            self.options.worker,
+            &self.options,
         ));
 
         let (stopping, stop_requested) = watch::channel(false);
@@ -201,22 +211,36 @@ impl AgentServer {
             }
         };
         let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
-        tonic::transport::Server::builder()
+        let serve = tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
             .add_service(async_service)
             .add_service(sync_service)
             .add_service(metadata_service)
-            .serve_with_incoming_shutdown(incoming, grpc_stopped)
-            .await?;
+            .serve_with_incoming_shutdown(incoming, grpc_stopped);
+        let grace = self.options.shutdown_grace;
+        let grace_over = {
+            let stopped = stopped();
+            async move {
+                stopped.await;
+                tokio::time::sleep(grace).await;
+            }
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            () = grace_over => {
+                tracing::warn!(?grace, "requests still in flight after the grace period: closing");
+                Ok(())
+            }
+        };
 
         if let Some(metrics_server) = metrics_server
-            && let Ok(result) = metrics_server.await
+            && let Ok(metrics_served) = metrics_server.await
         {
-            result?;
+            metrics_served?;
         }
-        Ok(())
+        Ok(served?)
     }
 }
 

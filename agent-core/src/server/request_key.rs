@@ -1,8 +1,10 @@
 //! The keys idempotency guards file requests under: the task execution id
 //! with its retry attempt when Propeller sends one, else a hash of what
 //! identifies the request.
-
-use std::hash::{DefaultHasher, Hash, Hasher};
+//!
+//! Keys must be equal for equal requests in every process that shares a
+//! guard store: messages are hashed in their protobuf encoding (maps are
+//! ordered, so it is deterministic) with FNV-1a, whose result is fixed.
 
 use prost::Message;
 
@@ -33,14 +35,27 @@ pub(crate) fn execute(header: &admin::CreateRequestHeader, inputs: &core::Litera
 
 /// The key of a `DeleteTaskRequest`.
 pub(crate) fn delete(category: &TaskCategory, resource_meta: &[u8]) -> String {
-    let mut hasher = DefaultHasher::new();
-    resource_meta.hash(&mut hasher);
     format!(
         "delete/{}/{}/{:016x}",
         category.name,
         category.version,
-        hasher.finish()
+        fnv1a(&[resource_meta])
     )
+}
+
+/// The 64-bit FNV-1a hash of `parts`, each prefixed by its length so that
+/// different splits of the same bytes hash apart.
+fn fnv1a(parts: &[&[u8]]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET_BASIS;
+    for part in parts {
+        for byte in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    }
+    hash
 }
 
 fn task_key(
@@ -70,11 +85,10 @@ fn task_key(
             id.retry_attempt
         );
     }
-    let mut hasher = DefaultHasher::new();
-    template.map(Message::encode_to_vec).hash(&mut hasher);
-    inputs.map(Message::encode_to_vec).hash(&mut hasher);
-    output_prefix.hash(&mut hasher);
-    format!("{prefix}/request-{:016x}", hasher.finish())
+    let template = template.map(Message::encode_to_vec).unwrap_or_default();
+    let inputs = inputs.map(Message::encode_to_vec).unwrap_or_default();
+    let hash = fnv1a(&[&template, &inputs, output_prefix.as_bytes()]);
+    format!("{prefix}/request-{hash:016x}")
 }
 
 #[cfg(test)]
@@ -113,12 +127,36 @@ mod tests {
     }
 
     #[test]
-    fn without_an_execution_id_the_request_is_hashed() {
+    fn without_an_execution_id_equal_requests_hash_alike() {
         let mut first = request(0, "s3://a");
         first.task_execution_metadata = None;
+        first.inputs = Some(
+            crate::literal::LiteralMapBuilder::new()
+                .with("a", 1)
+                .with("b", "two")
+                .with("c", 3.0)
+                .with("d", true)
+                .build()
+                .unwrap(),
+        );
+        let keys: Vec<String> = (0..10)
+            .map(|_| {
+                let decoded =
+                    admin::CreateTaskRequest::decode(first.encode_to_vec().as_slice()).unwrap();
+                create(&decoded)
+            })
+            .collect();
+        assert!(keys.iter().all(|key| key == &keys[0]), "{keys:?}");
+
         let mut second = first.clone();
-        assert_eq!(create(&first), create(&second));
         second.output_prefix = "s3://b".into();
         assert_ne!(create(&first), create(&second));
+    }
+
+    #[test]
+    fn the_hash_is_fixed() {
+        // FNV-1a must not change between builds: replicas share keys.
+        assert_eq!(fnv1a(&[b""]), 0xa8c7_f832_281a_39c5);
+        assert_ne!(fnv1a(&[b"ab", b"c"]), fnv1a(&[b"a", b"bc"]));
     }
 }

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use prost::Message;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::call::ServerState;
+use super::call::{ServerState, detached, require_task_type};
 use super::request_key;
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::registry::RegisteredAgent;
-use crate::{AgentError, TaskContext};
+use crate::{AgentError, TaskCategory, TaskContext};
 
 use admin::execute_task_sync_request::Part;
 
@@ -22,39 +21,41 @@ pub(crate) struct SyncAgentHandler {
     pub(crate) state: Arc<ServerState>,
 }
 
-/// Reads the header and the inputs that follow it.
+/// Reads the header and the inputs that follow it. A stream that ends after
+/// the header, or whose second message is empty, has no inputs.
 async fn read_request(
     stream: &mut Streaming<admin::ExecuteTaskSyncRequest>,
-) -> Result<(admin::CreateRequestHeader, core::LiteralMap), AgentError> {
-    let header = match stream.message().await {
-        Ok(Some(admin::ExecuteTaskSyncRequest {
+) -> Result<(admin::CreateRequestHeader, core::LiteralMap), Status> {
+    let header = match stream.message().await? {
+        Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Header(header)),
-        })) => header,
-        Ok(Some(_)) => {
-            return Err(AgentError::invalid_argument(
+        }) => header,
+        Some(_) => {
+            return Err(Status::invalid_argument(
                 "ExecuteTaskSyncRequest: the first message must be a header \
                  (template, output_prefix), then the inputs",
             ));
         }
-        Ok(None) => {
-            return Err(AgentError::invalid_argument(
+        None => {
+            return Err(Status::invalid_argument(
                 "ExecuteTaskSyncRequest: the stream ended before the header; \
                  send a header (template, output_prefix), then the inputs",
             ));
         }
-        Err(status) => return Err(AgentError::invalid_argument(status.message())),
     };
-    let inputs = match stream.message().await {
-        Ok(Some(admin::ExecuteTaskSyncRequest {
+    let inputs = match stream.message().await? {
+        Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs)),
-        })) => inputs,
-        Ok(None) => core::LiteralMap::default(),
-        Ok(Some(_)) => {
-            return Err(AgentError::invalid_argument(
-                "ExecuteTaskSyncRequest: the message after the header must carry the inputs",
+        }) => inputs,
+        None | Some(admin::ExecuteTaskSyncRequest { part: None }) => core::LiteralMap::default(),
+        Some(admin::ExecuteTaskSyncRequest {
+            part: Some(Part::Header(_)),
+        }) => {
+            return Err(Status::invalid_argument(
+                "ExecuteTaskSyncRequest: a second header was sent; \
+                 the message after the header carries the inputs",
             ));
         }
-        Err(status) => return Err(AgentError::invalid_argument(status.message())),
     };
     Ok((header, inputs))
 }
@@ -69,66 +70,53 @@ impl SyncAgentService for SyncAgentHandler {
         request: Request<Streaming<admin::ExecuteTaskSyncRequest>>,
     ) -> Result<Response<Self::ExecuteTaskSyncStream>, Status> {
         let mut stream = request.into_inner();
-        let request = read_request(&mut stream).await;
-        let task_type = request
+        let read_timeout = self.state.read_timeout;
+        let (header, inputs) = tokio::time::timeout(read_timeout, read_request(&mut stream))
+            .await
+            .map_err(|_| {
+                Status::deadline_exceeded(format!(
+                    "ExecuteTaskSyncRequest: the header and inputs did not arrive within \
+                     {read_timeout:?}; send both, then close the stream"
+                ))
+            })??;
+        let category = header
+            .template
             .as_ref()
-            .ok()
-            .and_then(|(header, _)| header.template.as_ref())
-            .map(|template| template.r#type.clone())
-            .unwrap_or_default();
-        if let Ok((_, inputs)) = &request {
-            self.state
-                .metrics
-                .record_input_size(&task_type, inputs.encoded_len());
-        }
-        let encoded = self
+            .map(|template| TaskCategory::new(&template.r#type, template.task_type_version))
+            .unwrap_or_else(|| TaskCategory::new("", 0));
+        self.state
+            .metrics
+            .record_input_size(&category.name, inputs.encoded_len());
+        let resource = self
             .state
-            .call(&task_type, "do", async {
-                let (header, inputs) = request?;
-                let Some(template) = header.template.clone() else {
+            .call(&category.name, "do", async {
+                if header.template.is_none() {
                     return Err(AgentError::invalid_argument(
                         "ExecuteTaskSyncRequest: header.template is missing: send the task template",
                     ));
-                };
-                let agent = match self.state.registry.find(
-                    Some(&admin::TaskCategory {
-                        name: template.r#type.clone(),
-                        version: template.task_type_version,
-                    }),
-                    "",
-                ) {
-                    Ok(RegisteredAgent::Sync(agent)) => Arc::clone(agent),
-                    Ok(RegisteredAgent::Async(agent)) => {
-                        return Err(AgentError::invalid_argument(format!(
-                            "task category {} is served by the async agent `{}`: \
-                             call AsyncAgentService.CreateTask instead",
-                            agent.task_category(),
-                            agent.name()
-                        )));
-                    }
-                    Err(unknown) => return Err(AgentError::not_found(unknown)),
-                };
-                let key = agent
-                    .idempotent()
-                    .then(|| request_key::execute(&header, &inputs));
-                let task = TaskContext {
-                    template,
-                    inputs,
-                    output_prefix: header.output_prefix,
-                    execution: header.task_execution_metadata.unwrap_or_default(),
-                };
-                let execute = async {
-                    let resource = agent.execute(task).await?.into_proto()?;
-                    Ok(resource.encode_to_vec())
-                };
-                match key {
-                    Some(key) => self.state.guard.once(&key, execute).await,
-                    None => execute.await,
                 }
+                require_task_type(&category, "ExecuteTaskSyncRequest.header.template.type")?;
+                let agent = self.state.sync_agent(&category)?;
+                if !agent.idempotent() {
+                    let task = TaskContext::from_sync_request(header, inputs);
+                    return agent.execute(task).await?.into_proto();
+                }
+                let key = request_key::execute(&header, &inputs);
+                let task = TaskContext::from_sync_request(header, inputs);
+                let (guard, ttl) = (self.state.guard.clone(), self.state.sync_result_ttl());
+                let encoded = detached(async move {
+                    let execute = async {
+                        let resource = agent.execute(task).await?.into_proto()?;
+                        Ok(resource.encode_to_vec())
+                    };
+                    guard.once(&key, ttl, execute).await
+                })
+                .await?;
+                admin::Resource::decode(encoded.as_slice()).map_err(|e| {
+                    AgentError::internal(format!("a stored sync result is corrupt: {e}"))
+                })
             })
             .await?;
-        let resource = admin::Resource::decode(encoded.as_slice())
-            .map_err(|e| Status::internal(format!("stored sync result is corrupt: {e}")))?;
         let response = admin::ExecuteTaskSyncResponse {
             res: Some(admin::execute_task_sync_response::Res::Header(
                 admin::ExecuteTaskSyncResponseHeader {
