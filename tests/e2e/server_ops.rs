@@ -12,7 +12,7 @@ use tonic_reflection::pb::v1::{
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
-use crate::support::{create_request, start};
+use crate::support::{create_request, start, start_with};
 
 #[tokio::test]
 async fn health_reports_every_agent_service_serving() {
@@ -123,4 +123,31 @@ async fn shutdown_lets_the_requests_in_flight_finish() {
     server.shutdown().await.unwrap();
     let created = in_flight.await.unwrap();
     assert!(created.is_ok(), "{created:?}");
+}
+
+/// Sends three slow creates at once and answers how many ran together.
+async fn most_slow_creates_at_once(worker: usize) -> usize {
+    let options = agent_core::server::ServerOptions {
+        worker,
+        ..Default::default()
+    };
+    let (server, calls) = start_with(options).await;
+    let creates = (0..3).map(|i| {
+        let mut client = server.async_client();
+        async move {
+            client
+                .create_task(create_request("slow_async", 1, &format!("worker-{i}")))
+                .await
+        }
+    });
+    for created in futures::future::join_all(creates).await {
+        created.unwrap();
+    }
+    agent_tests::agents::Calls::of(&calls.slow_max_running)
+}
+
+#[tokio::test]
+async fn the_worker_option_limits_the_agent_calls_run_at_once() {
+    assert_eq!(most_slow_creates_at_once(1).await, 1);
+    assert_eq!(most_slow_creates_at_once(10).await, 3);
 }

@@ -4,13 +4,19 @@ use std::sync::Arc;
 
 use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::{admin, core};
+use agent_core::server::ServerOptions;
 use agent_core::testing::TestServer;
 use agent_tests::agents::{Calls, registry};
 
 /// A server of every test agent, with the counters of their calls.
 pub async fn start() -> (TestServer, Arc<Calls>) {
+    start_with(ServerOptions::default()).await
+}
+
+/// A server of every test agent with `options`, with the counters of their calls.
+pub async fn start_with(options: ServerOptions) -> (TestServer, Arc<Calls>) {
     let calls = Arc::new(Calls::default());
-    let server = TestServer::start(registry(Arc::clone(&calls))).await;
+    let server = TestServer::start_with(registry(Arc::clone(&calls)), options).await;
     (server, calls)
 }
 

@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | `echo_async` | async | create counts calls and returns a job holding input `x`; get succeeds with `o0 = 2x`; delete counts calls |
 //! | `echo_async` v1 | async | the same at task type version 1, answering `o0 = 3x` |
-//! | `slow_async` | async | create counts calls and sleeps 200 ms (to overlap duplicates) |
+//! | `slow_async` | async | create counts calls (and how many run at once) and sleeps 200 ms (to overlap duplicates) |
 //! | `unguarded` | async | like `echo_async`, with `idempotency = "off"` |
 //! | `fails` | async | create fails with "backend is down"; get answers a retryable failure |
 //! | `panics` | async | every method panics |
@@ -30,6 +30,10 @@ pub struct Calls {
     pub delete: AtomicUsize,
     /// `execute` calls of the sync echo agent.
     pub execute: AtomicUsize,
+    /// `create` calls of the slow agent running now.
+    pub slow_running: AtomicUsize,
+    /// The most `create` calls of the slow agent that ran at once.
+    pub slow_max_running: AtomicUsize,
 }
 
 impl Calls {
@@ -117,7 +121,13 @@ pub struct SlowAgent {
 #[async_agent(task_type = "slow_async", name = "Echo Agent", register = false)]
 impl SlowAgent {
     async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
-        self.calls.create(&task, Duration::from_millis(200)).await
+        let running = self.calls.slow_running.fetch_add(1, Ordering::SeqCst) + 1;
+        self.calls
+            .slow_max_running
+            .fetch_max(running, Ordering::SeqCst);
+        let job = self.calls.create(&task, Duration::from_millis(200)).await;
+        self.calls.slow_running.fetch_sub(1, Ordering::SeqCst);
+        job
     }
 
     async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
