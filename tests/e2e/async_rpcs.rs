@@ -3,7 +3,7 @@
 use agent_core::proto::flyteidl::{admin, core};
 use tonic::Code;
 
-use crate::support::{category, create_request, int_output, start, template};
+use crate::support::{assert_status, category, create_request, int_output, start, template};
 
 #[tokio::test]
 async fn create_get_delete_round_trip() {
@@ -113,12 +113,7 @@ async fn an_unknown_category_is_not_found_and_lists_what_is_served() {
         .create_task(create_request("nope", 1, "unknown"))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::NotFound);
-    assert!(
-        status.message().contains("nope (version 0)"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::NotFound, "nope (version 0)");
     assert!(
         status.message().contains("echo_async (version 0)"),
         "{}",
@@ -149,12 +144,7 @@ async fn undecodable_metadata_is_an_invalid_argument() {
         })
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status.message().contains("resource_meta"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::InvalidArgument, "resource_meta");
 }
 
 #[tokio::test]
@@ -167,12 +157,7 @@ async fn a_missing_template_is_an_invalid_argument() {
         .create_task(request)
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status.message().contains("template"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::InvalidArgument, "template");
 }
 
 #[tokio::test]
@@ -190,13 +175,10 @@ async fn an_input_of_the_wrong_type_is_an_invalid_argument() {
         .create_task(request)
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status
-            .message()
-            .contains("task inputs: x: expected an integer"),
-        "{}",
-        status.message()
+    assert_status(
+        &status,
+        Code::InvalidArgument,
+        "task inputs: x: expected an integer",
     );
 }
 
@@ -208,12 +190,7 @@ async fn an_agent_error_is_internal_with_the_agents_message() {
         .create_task(create_request("fails", 1, "fails"))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::Internal);
-    assert!(
-        status.message().contains("backend is down"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::Internal, "backend is down");
 }
 
 #[tokio::test]
@@ -249,12 +226,7 @@ async fn a_panicking_agent_is_internal_and_the_server_keeps_serving() {
             .create_task(create_request("panics", 1, "panics"))
             .await
             .unwrap_err();
-        assert_eq!(status.code(), Code::Internal);
-        assert!(
-            status.message().contains("panicked"),
-            "{}",
-            status.message()
-        );
+        assert_status(&status, Code::Internal, "panicked");
         assert!(
             !status.message().contains("hunter2"),
             "panic text must not leak"
@@ -284,12 +256,7 @@ async fn a_sync_agent_called_through_create_is_an_invalid_argument() {
         .create_task(create_request("echo_sync", 1, "wrong-service"))
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status.message().contains("ExecuteTaskSync"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::InvalidArgument, "ExecuteTaskSync");
 }
 
 #[tokio::test]
@@ -376,20 +343,10 @@ async fn a_request_without_a_task_type_is_an_invalid_argument() {
         })
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status.message().contains("task_category.name"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::InvalidArgument, "task_category.name");
 
     let mut request = create_request("echo_async", 1, "no-type");
     request.template = Some(template("", 0));
     let status = client.create_task(request).await.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument);
-    assert!(
-        status.message().contains("template.type"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::InvalidArgument, "template.type");
 }

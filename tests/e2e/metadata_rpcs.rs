@@ -6,7 +6,7 @@ use agent_core::proto::flyteidl::admin;
 use agent_core::{Registry, RegistryError};
 use tonic::Code;
 
-use crate::support::start;
+use crate::support::{assert_status, start};
 
 #[tokio::test]
 #[allow(deprecated)]
@@ -59,12 +59,7 @@ async fn get_agent_by_name_and_not_found_for_an_unknown_one() {
         })
         .await
         .unwrap_err();
-    assert_eq!(status.code(), Code::NotFound);
-    assert!(
-        status.message().contains("Echo Sync Agent"),
-        "{}",
-        status.message()
-    );
+    assert_status(&status, Code::NotFound, "Echo Sync Agent");
 }
 
 #[test]

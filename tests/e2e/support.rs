@@ -81,3 +81,14 @@ pub fn int_output(resource: &admin::Resource, name: &str) -> i64 {
     let literal = &resource.outputs.as_ref().expect("outputs").literals[name];
     agent_core::FromLiteral::from_literal(literal).expect("an integer output")
 }
+
+/// Asserts that `status` has `code` and a message containing `fragment`.
+#[track_caller]
+pub fn assert_status(status: &tonic::Status, code: tonic::Code, fragment: &str) {
+    assert_eq!(status.code(), code, "{}", status.message());
+    assert!(
+        status.message().contains(fragment),
+        "{:?} does not mention {fragment:?}",
+        status.message()
+    );
+}
