@@ -3,7 +3,10 @@
 use agent_core::proto::flyteidl::{admin, core};
 use tonic::Code;
 
-use crate::support::{assert_status, category, create_request, int_output, start, template};
+use crate::support::{
+    assert_status, category, create_request, delete_request, get_request, int_output, start,
+    template,
+};
 
 #[tokio::test]
 async fn create_get_delete_round_trip() {
@@ -19,11 +22,7 @@ async fn create_get_delete_round_trip() {
     assert_eq!(meta["x"], 21, "resource_meta is the metadata as JSON");
 
     let resource = client
-        .get_task(admin::GetTaskRequest {
-            task_category: category("echo_async"),
-            resource_meta: created.resource_meta.clone(),
-            ..Default::default()
-        })
+        .get_task(get_request("echo_async", created.resource_meta.clone()))
         .await
         .unwrap()
         .into_inner()
@@ -39,11 +38,7 @@ async fn create_get_delete_round_trip() {
     assert_eq!(int_output(&resource, "o0"), 42);
 
     client
-        .delete_task(admin::DeleteTaskRequest {
-            task_category: category("echo_async"),
-            resource_meta: created.resource_meta,
-            ..Default::default()
-        })
+        .delete_task(delete_request("echo_async", created.resource_meta))
         .await
         .unwrap();
     assert_eq!(agent_tests::agents::Calls::of(&calls.delete), 1);
@@ -122,11 +117,7 @@ async fn an_unknown_category_is_not_found_and_lists_what_is_served() {
 
     let status = server
         .async_client()
-        .get_task(admin::GetTaskRequest {
-            task_category: category("nope"),
-            resource_meta: b"{}".to_vec(),
-            ..Default::default()
-        })
+        .get_task(get_request("nope", b"{}".to_vec()))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
@@ -137,11 +128,7 @@ async fn undecodable_metadata_is_an_invalid_argument() {
     let (server, _) = start().await;
     let status = server
         .async_client()
-        .get_task(admin::GetTaskRequest {
-            task_category: category("echo_async"),
-            resource_meta: b"not json".to_vec(),
-            ..Default::default()
-        })
+        .get_task(get_request("echo_async", b"not json".to_vec()))
         .await
         .unwrap_err();
     assert_status(&status, Code::InvalidArgument, "resource_meta");
@@ -198,11 +185,7 @@ async fn a_retryable_job_failure_is_a_resource_not_an_error() {
     let (server, _) = start().await;
     let resource = server
         .async_client()
-        .get_task(admin::GetTaskRequest {
-            task_category: category("fails"),
-            resource_meta: br#"{"job_id":1,"x":1}"#.to_vec(),
-            ..Default::default()
-        })
+        .get_task(get_request("fails", br#"{"job_id":1,"x":1}"#.to_vec()))
         .await
         .unwrap()
         .into_inner()
@@ -233,11 +216,7 @@ async fn a_panicking_agent_is_internal_and_the_server_keeps_serving() {
         );
     }
     let status = client
-        .get_task(admin::GetTaskRequest {
-            task_category: category("panics"),
-            resource_meta: br#"{"job_id":1,"x":1}"#.to_vec(),
-            ..Default::default()
-        })
+        .get_task(get_request("panics", br#"{"job_id":1,"x":1}"#.to_vec()))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Internal);

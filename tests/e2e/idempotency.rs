@@ -5,7 +5,7 @@
 use agent_core::proto::flyteidl::admin;
 use agent_tests::agents::Calls;
 
-use crate::support::{category, create_request, execution, inputs, start, template};
+use crate::support::{create_request, delete_request, execution, inputs, start, template};
 
 #[tokio::test]
 async fn concurrent_creates_for_one_attempt_run_create_once() {
@@ -94,11 +94,7 @@ async fn delete_twice_succeeds_twice() {
         .into_inner();
     for _ in 0..2 {
         client
-            .delete_task(admin::DeleteTaskRequest {
-                task_category: category("echo_async"),
-                resource_meta: created.resource_meta.clone(),
-                ..Default::default()
-            })
+            .delete_task(delete_request("echo_async", created.resource_meta.clone()))
             .await
             .unwrap();
     }
@@ -160,11 +156,7 @@ async fn with_idempotency_off_every_request_runs() {
     assert_eq!(Calls::of(&calls.create), 2);
     for _ in 0..2 {
         client
-            .delete_task(admin::DeleteTaskRequest {
-                task_category: category("unguarded"),
-                resource_meta: first.resource_meta.clone(),
-                ..Default::default()
-            })
+            .delete_task(delete_request("unguarded", first.resource_meta.clone()))
             .await
             .unwrap();
     }

@@ -76,6 +76,24 @@ pub fn category(name: &str) -> Option<admin::TaskCategory> {
     })
 }
 
+/// A GetTask request for a job of `task_type` (version 0).
+pub fn get_request(task_type: &str, resource_meta: Vec<u8>) -> admin::GetTaskRequest {
+    admin::GetTaskRequest {
+        task_category: category(task_type),
+        resource_meta,
+        ..Default::default()
+    }
+}
+
+/// A DeleteTask request for a job of `task_type` (version 0).
+pub fn delete_request(task_type: &str, resource_meta: Vec<u8>) -> admin::DeleteTaskRequest {
+    admin::DeleteTaskRequest {
+        task_category: category(task_type),
+        resource_meta,
+        ..Default::default()
+    }
+}
+
 /// The integer output `name` of a resource.
 pub fn int_output(resource: &admin::Resource, name: &str) -> i64 {
     let literal = &resource.outputs.as_ref().expect("outputs").literals[name];
