@@ -17,6 +17,11 @@ mod protobuf_struct;
 pub mod registry;
 pub mod resource;
 
+/// The README's Rust examples, compiled as doc tests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
