@@ -151,3 +151,40 @@ async fn the_worker_option_limits_the_agent_calls_run_at_once() {
     assert_eq!(most_slow_creates_at_once(1).await, 1);
     assert_eq!(most_slow_creates_at_once(10).await, 3);
 }
+
+#[tokio::test]
+async fn while_draining_health_says_not_serving_and_requests_are_still_served() {
+    let options = agent_core::server::ServerOptions {
+        drain_delay: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let (server, _) = start_with(options).await;
+    let mut health = HealthClient::new(server.channel());
+    let mut client = server.async_client();
+    let stopping = tokio::spawn(server.shutdown());
+
+    let mut status = ServingStatus::Serving as i32;
+    for _ in 0..100 {
+        status = health
+            .check(HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        if status == ServingStatus::NotServing as i32 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert_eq!(status, ServingStatus::NotServing as i32);
+    let created = client
+        .create_task(create_request("echo_async", 1, "draining"))
+        .await;
+    assert!(
+        created.is_ok(),
+        "requests are served while draining: {created:?}"
+    );
+    stopping.await.unwrap().unwrap();
+}

@@ -104,6 +104,12 @@ impl ServerState {
         let span = tracing::info_span!("agent_call", task_type, operation);
         async {
             let started = Instant::now();
+            let mut unanswered = Unanswered {
+                task_type,
+                operation,
+                started,
+                answered: false,
+            };
             // The semaphore is never closed, so a slot always comes.
             let _slot = self.in_flight.acquire().await;
             let outcome = AssertUnwindSafe(request)
@@ -117,6 +123,7 @@ impl ServerState {
                          the server log has the details"
                     )))
                 });
+            unanswered.answered = true;
             let elapsed = started.elapsed();
             self.metrics.record(
                 task_type,
@@ -132,6 +139,28 @@ impl ServerState {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// Logs a request that was dropped before it was answered: the client
+/// cancelled it or its deadline passed. A guarded call goes on without it.
+struct Unanswered<'a> {
+    task_type: &'a str,
+    operation: &'static str,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            tracing::warn!(
+                task_type = self.task_type,
+                operation = self.operation,
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "the client gave up on the request (cancelled, or its deadline passed)"
+            );
+        }
     }
 }
 

@@ -64,6 +64,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout: u64,
+    /// Seconds a shutdown keeps serving, with health checks answering
+    /// NOT_SERVING, before it stops accepting (give Kubernetes time to take
+    /// the pod out of its Service).
+    #[arg(long, env = "FLYTE_AGENT_DRAIN_DELAY", default_value_t = 0)]
+    pub drain_delay: u64,
     /// Seconds a shutdown waits for the requests in flight.
     #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = 30)]
     pub shutdown_grace: u64,
@@ -88,6 +93,7 @@ impl ServeArgs {
                 max_bytes: self.idempotency_max_bytes,
             },
             read_timeout: Duration::from_secs(self.read_timeout),
+            drain_delay: Duration::from_secs(self.drain_delay),
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
         }
     }

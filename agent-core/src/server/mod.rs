@@ -51,6 +51,10 @@ pub struct ServerOptions {
     pub guard_limits: GuardLimits,
     /// How long a sync call may take to send its header and inputs.
     pub read_timeout: Duration,
+    /// How long a shutdown keeps serving, with health checks answering
+    /// `NOT_SERVING`, before it stops accepting: the time a load balancer
+    /// (a Kubernetes Service) takes to stop sending new requests.
+    pub drain_delay: Duration,
     /// How long a shutdown waits for the requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -64,6 +68,7 @@ impl Default for ServerOptions {
             idempotency_ttl: Duration::from_secs(3600),
             guard_limits: GuardLimits::default(),
             read_timeout: Duration::from_secs(30),
+            drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(30),
         }
     }
@@ -128,8 +133,10 @@ impl AgentServer {
     }
 
     /// Serves gRPC on `grpc` and, when given, `/metrics` on `metrics`, until
-    /// `shutdown` resolves; then stops accepting and lets the requests in
-    /// flight finish, for [`ServerOptions::shutdown_grace`] at most.
+    /// `shutdown` resolves; then answers health checks with `NOT_SERVING`,
+    /// goes on serving for [`ServerOptions::drain_delay`], stops accepting
+    /// and lets the requests in flight finish, for
+    /// [`ServerOptions::shutdown_grace`] at most.
     pub async fn serve_with_shutdown(
         self,
         grpc: TcpListener,
@@ -198,16 +205,21 @@ impl AgentServer {
             registry: Arc::clone(&self.registry),
         });
 
+        let drain_delay = self.options.drain_delay;
         let grpc_stopped = {
             let stopped = stopped();
             async move {
                 stopped.await;
-                tracing::info!("shutting down: finishing the requests in flight");
                 for name in SERVICE_NAMES.into_iter().chain([""]) {
                     health
                         .set_service_status(name, ServingStatus::NotServing)
                         .await;
                 }
+                if !drain_delay.is_zero() {
+                    tracing::info!(?drain_delay, "shutting down: serving while traffic drains");
+                    tokio::time::sleep(drain_delay).await;
+                }
+                tracing::info!("shutting down: finishing the requests in flight");
             }
         };
         let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
@@ -224,7 +236,7 @@ impl AgentServer {
             let stopped = stopped();
             async move {
                 stopped.await;
-                tokio::time::sleep(grace).await;
+                tokio::time::sleep(drain_delay + grace).await;
             }
         };
         let served = tokio::select! {
