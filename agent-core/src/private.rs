@@ -35,9 +35,10 @@ impl<T: Default> DefaultAgent for T {
     }
 }
 
-/// A parameter of an agent method that is not written as the trait's type
-/// (`TaskContext`, `MetricsQuery`, `LogsQuery`): it must be that type, under
-/// an alias or another path.
+/// A parameter of an agent method, as the user wrote its type: it must be
+/// the trait's type (`TaskContext`, `MetricsQuery`, `LogsQuery`), possibly
+/// under an alias or another path. Every parameter goes through it, so that
+/// a look-alike (`my::TaskContext`) is reported at the user's type.
 #[diagnostic::on_unimplemented(
     message = "this parameter must be `{Expected}`, found `{Self}`",
     label = "write `{Expected}` here"
@@ -53,8 +54,8 @@ impl<T> Param<T> for T {
     }
 }
 
-/// The metadata parameter of `get`, `delete`, `get_metrics` or `get_logs`,
-/// when it is not written as `create`'s metadata type: it must be that type.
+/// The metadata parameter of `get`, `delete`, `get_metrics` or `get_logs`, as
+/// the user wrote its type: it must be `create`'s metadata type.
 #[diagnostic::on_unimplemented(
     message = "this parameter must be `{Metadata}`, the metadata type that `create` returns, found `{Self}`",
     label = "write `{Metadata}` here"
@@ -70,9 +71,10 @@ impl<T> MetadataParam<T> for T {
     }
 }
 
-/// The result of an agent method, when it is not written as
-/// `Result<T, AgentError>`: it must be that type, under an alias or another
-/// path.
+/// The result of an agent method, as the user wrote its type: it must be
+/// `Result<T, AgentError>`, possibly under an alias or another path. Every
+/// result goes through it, so that a look-alike (`kube::Resource`) is
+/// reported at the user's type.
 #[diagnostic::on_unimplemented(
     message = "this method must return `Result<{T}, AgentError>`, found `{Self}`",
     label = "write `Result<{T}, AgentError>` here",

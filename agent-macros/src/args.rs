@@ -10,7 +10,7 @@
 //! the valid ones listed, duplicate, malformed or invalid value), not just
 //! the first.
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{Spacing, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
@@ -19,6 +19,7 @@ use syn::{Ident, LitStr, Token};
 use crate::ctxt::Ctxt;
 use crate::model::Kind;
 use crate::similar;
+use crate::text::{list, tokens_to_string};
 
 const TASK_TYPE: &str = "task_type";
 const VERSION: &str = "version";
@@ -61,7 +62,7 @@ pub(crate) fn parse(kind: Kind, attr: TokenStream, ctxt: &Ctxt) -> Option<Args> 
     }
     let task_type = match raw.task_type.value {
         Some(task_type) => task_type,
-        None if raw.task_type.seen.is_some() || raw.task_type_misspelt => return None,
+        None if raw.task_type.seen || raw.task_type_reported => return None,
         None => {
             ctxt.push(syn::Error::new(
                 Span::call_site(),
@@ -92,7 +93,7 @@ pub(crate) fn parse(kind: Kind, attr: TokenStream, ctxt: &Ctxt) -> Option<Args> 
 /// duplicate detection) and its value when valid.
 struct Attr<T> {
     key: &'static str,
-    seen: Option<Ident>,
+    seen: bool,
     value: Option<T>,
 }
 
@@ -100,7 +101,7 @@ impl<T> Attr<T> {
     fn new(key: &'static str) -> Self {
         Attr {
             key,
-            seen: None,
+            seen: false,
             value: None,
         }
     }
@@ -108,22 +109,23 @@ impl<T> Attr<T> {
     /// Records `value` (`None` when it was invalid and already reported),
     /// or reports `key` as a duplicate.
     fn set(&mut self, ctxt: &Ctxt, key: &Ident, value: Option<T>) {
-        if self.seen.is_some() {
+        if self.seen {
             ctxt.error_spanned_by(
                 key,
                 format!("duplicate argument `{}`: keep only one", self.key),
             );
             return;
         }
-        self.seen = Some(key.clone());
+        self.seen = true;
         self.value = value;
     }
 }
 
 struct RawArgs {
-    /// An unknown key looked like `task_type` and was reported as a typo,
-    /// so `task_type` is not reported missing as well.
-    task_type_misspelt: bool,
+    /// A mistake reported stood for `task_type` (a key that looked like it,
+    /// or a lone `"bigquery"`), so `task_type` is not reported missing as
+    /// well.
+    task_type_reported: bool,
     task_type: Attr<LitStr>,
     version: Attr<i32>,
     name: Attr<LitStr>,
@@ -136,7 +138,7 @@ struct RawArgs {
 impl Default for RawArgs {
     fn default() -> Self {
         RawArgs {
-            task_type_misspelt: false,
+            task_type_reported: false,
             task_type: Attr::new(TASK_TYPE),
             version: Attr::new(VERSION),
             name: Attr::new(NAME),
@@ -151,7 +153,7 @@ impl Default for RawArgs {
 /// `key = value, key = value, ...`
 fn parse_into(kind: Kind, input: ParseStream, ctxt: &Ctxt, raw: &mut RawArgs) -> syn::Result<()> {
     while !input.is_empty() {
-        if let Some((key, tokens)) = parse_one(kind, input, ctxt)? {
+        if let Some((key, tokens)) = parse_one(kind, input, ctxt, &mut raw.task_type_reported)? {
             // `None` for a malformed value, already reported: the key still
             // counts as given, for duplicates and for "missing `task_type`".
             let value = tokens.map(|tokens| Value { key: &key, tokens });
@@ -174,7 +176,7 @@ fn parse_into(kind: Kind, input: ParseStream, ctxt: &Ctxt, raw: &mut RawArgs) ->
                     .set(ctxt, &key, value.and_then(|v| v.register(ctxt))),
                 CRATE => raw.krate.set(ctxt, &key, value.and_then(|v| v.krate(ctxt))),
                 unknown => {
-                    raw.task_type_misspelt |= similar::is_near_miss(unknown, TASK_TYPE);
+                    raw.task_type_reported |= similar::is_near_miss(unknown, TASK_TYPE);
                     ctxt.error_spanned_by(&key, unknown_key_message(unknown));
                 }
             }
@@ -189,14 +191,29 @@ fn parse_into(kind: Kind, input: ParseStream, ctxt: &Ctxt, raw: &mut RawArgs) ->
 
 /// One `key = value`, with the value's tokens up to the next top-level
 /// comma. A malformed argument is reported and answered with no value
-/// (`None` overall when not even a key could be read).
+/// (`None` overall when not even a key could be read; `task_type_reported`
+/// is set when that was a lone `"bigquery"`).
 fn parse_one(
     kind: Kind,
     input: ParseStream,
     ctxt: &Ctxt,
+    task_type_reported: &mut bool,
 ) -> syn::Result<Option<(Ident, Option<TokenStream>)>> {
     let Ok(key) = input.call(Ident::parse_any) else {
         let culprit = skip_to_comma(input)?;
+        if let Ok(lit) = syn::parse2::<LitStr>(culprit.clone()) {
+            // `#[sync_agent("bigquery")]`
+            *task_type_reported = true;
+            ctxt.error_spanned_by(
+                &lit,
+                format!(
+                    "expected `key = value` arguments: write `#[{}(task_type = {})]`",
+                    kind.attribute(),
+                    lit.token()
+                ),
+            );
+            return Ok(None);
+        }
         ctxt.error_spanned_by(
             culprit,
             format!(
@@ -216,6 +233,18 @@ fn parse_one(
             ctxt.error_spanned_by(&key, format!("`{key} =` needs a value: {}", example(&key)));
             return Ok(Some((key, None)));
         }
+        let mut tokens = value.clone().into_iter();
+        if let (Some(TokenTree::Literal(lit)), Some(next)) = (tokens.next(), tokens.next()) {
+            // `task_type = "a" version = 1`: the literal is the value, and a
+            // comma is missing after it.
+            ctxt.error_spanned_by(
+                next,
+                format!(
+                    "expected `,` after the value of `{key}`: arguments are separated by commas"
+                ),
+            );
+            return Ok(Some((key, Some(TokenTree::Literal(lit).into()))));
+        }
         return Ok(Some((key, Some(value))));
     }
     let rest = skip_to_comma(input)?;
@@ -228,7 +257,7 @@ fn parse_one(
         Some(inner) => format!(
             "malformed argument `{key}`: arguments are written `key = value`: write \
              `{key} = {}`",
-            inner
+            tokens_to_string(&inner)
         ),
         None => format!(
             "malformed argument `{key}`: arguments are written `key = value`, such as {}",
@@ -257,11 +286,25 @@ fn parenthesized(tokens: &TokenStream) -> Option<TokenStream> {
     }
 }
 
-/// The tokens up to (not including) the next top-level comma.
+/// The tokens up to (not including) the next comma outside `<...>`, so that
+/// `init = make::<u8, ()>` is one value. The `>` of `->` closes nothing.
 fn skip_to_comma(input: ParseStream) -> syn::Result<TokenStream> {
     let mut tokens = TokenStream::new();
-    while !input.is_empty() && !input.peek(Token![,]) {
-        tokens.extend([input.parse::<TokenTree>()?]);
+    let mut depth = 0_usize;
+    let mut after_minus = false;
+    while !input.is_empty() && (depth > 0 || !input.peek(Token![,])) {
+        let token = input.parse::<TokenTree>()?;
+        if let TokenTree::Punct(punct) = &token {
+            match punct.as_char() {
+                '<' => depth += 1,
+                '>' if !after_minus => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            after_minus = punct.as_char() == '-' && punct.spacing() == Spacing::Joint;
+        } else {
+            after_minus = false;
+        }
+        tokens.extend([token]);
     }
     Ok(tokens)
 }
@@ -290,18 +333,6 @@ fn example(key: &Ident) -> &'static str {
     }
 }
 
-/// `` `a`, `b` and `c` ``
-pub(crate) fn list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => format!("`{one}`"),
-        [init @ .., last] => {
-            let init: Vec<String> = init.iter().map(|item| format!("`{item}`")).collect();
-            format!("{} and `{last}`", init.join(", "))
-        }
-    }
-}
-
 /// A value's tokens, read as what its key takes.
 struct Value<'a> {
     key: &'a Ident,
@@ -317,15 +348,21 @@ impl Value<'_> {
         syn::parse2(self.tokens.clone()).ok()
     }
 
+    /// The value when it is one identifier written without quotes
+    /// (`task_type = bigquery`), to suggest it quoted.
+    fn bare_word(&self) -> Option<String> {
+        syn::parse2::<Ident>(self.tokens.clone())
+            .ok()
+            .map(|ident| ident.unraw().to_string())
+    }
+
     fn task_type(&self, ctxt: &Ctxt) -> Option<LitStr> {
         let Some(syn::Lit::Str(lit)) = self.lit() else {
-            self.error(
-                ctxt,
-                format!(
-                    "`task_type` takes a string literal: write `task_type = \"{}\"`",
-                    unquoted(&self.tokens)
-                ),
-            );
+            let fix = match self.bare_word() {
+                Some(word) => format!(": write `task_type = \"{word}\"`"),
+                None => ", such as `task_type = \"bigquery\"`".to_string(),
+            };
+            self.error(ctxt, format!("`task_type` takes a string literal{fix}"));
             return None;
         };
         let value = lit.value();
@@ -405,13 +442,11 @@ impl Value<'_> {
                 None
             }
             _ => {
-                self.error(
-                    ctxt,
-                    format!(
-                        "`name` takes a string literal: write `name = \"{}\"`",
-                        unquoted(&self.tokens)
-                    ),
-                );
+                let fix = match self.bare_word() {
+                    Some(word) => format!(": write `name = \"{word}\"`"),
+                    None => ", such as `name = \"BigQuery Agent\"`".to_string(),
+                };
+                self.error(ctxt, format!("`name` takes a string literal{fix}"));
                 None
             }
         }
@@ -438,12 +473,11 @@ impl Value<'_> {
             Some(syn::Lit::Str(lit)) => lit.parse::<syn::Path>(),
             _ => syn::parse2::<syn::Path>(self.tokens.clone()),
         };
-        match parsed {
-            Ok(path) => Some(path),
-            Err(_) => {
-                self.error(ctxt, hint);
-                None
-            }
+        if let Ok(path) = parsed {
+            Some(path)
+        } else {
+            self.error(ctxt, hint);
+            None
         }
     }
 
@@ -493,16 +527,6 @@ impl Value<'_> {
                 None
             }
         }
-    }
-}
-
-/// The value's text without quotes, to suggest a corrected literal.
-fn unquoted(tokens: &TokenStream) -> String {
-    let text = tokens.to_string();
-    if text.is_empty() {
-        "...".to_string()
-    } else {
-        text.trim_matches('"').replace(' ', "")
     }
 }
 
@@ -658,7 +682,39 @@ mod tests {
         );
         assert!(errors(quote!(task_type = "t", register))[0].starts_with("malformed argument"));
         assert!(errors(quote!(task_type =))[0].starts_with("`task_type =` needs a value"));
-        assert!(errors(quote!("bigquery"))[0].starts_with("expected `key = value` arguments"));
+        assert!(errors(quote!(42))[0].starts_with("expected `key = value` arguments"));
+    }
+
+    #[test]
+    fn no_made_up_suggestions() {
+        assert_eq!(
+            errors(quote!(task_type = "a" version = 1)),
+            ["expected `,` after the value of `task_type`: arguments are separated by commas"]
+        );
+        assert_eq!(
+            errors(quote!(task_type = b"bq")),
+            ["`task_type` takes a string literal, such as `task_type = \"bigquery\"`"]
+        );
+        assert!(errors(quote!(task_type = "t", name = concat!("a", "b")))[0].contains(", such as"));
+    }
+
+    #[test]
+    fn a_lone_literal_is_the_task_type() {
+        assert_eq!(
+            errors(quote!("bigquery")),
+            ["expected `key = value` arguments: write `#[async_agent(task_type = \"bigquery\")]`"]
+        );
+    }
+
+    #[test]
+    fn commas_inside_angle_brackets_do_not_split() {
+        let args = parse_ok(quote!(task_type = "t", init = make::<u8, ()>));
+        assert_eq!(
+            crate::text::tokens_to_string(&args.init.unwrap()),
+            "make::<u8, ()>"
+        );
+        let args = parse_ok(quote!(task_type = "t", init = make::<fn() -> u8, ()>));
+        assert!(args.init.is_some());
     }
 
     #[test]

@@ -7,13 +7,15 @@
 //! parameter and result through a trait with a message of ours, spanned on
 //! the user's type (see `expand::trait_impl`).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+use syn::ext::IdentExt;
 
-use crate::args::{Args, list};
+use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::model::{Agent, Kind, Method, Receiver, Role};
+use crate::model::{Agent, Kind, Method, Receiver, Returns, Role};
 use crate::similar;
+use crate::text::{list, tokens_to_string};
 
 /// Arguments that contradict each other.
 pub(crate) fn args(args: &Args, ctxt: &Ctxt) {
@@ -37,6 +39,10 @@ pub(crate) fn agent(agent: &Agent, ctxt: &Ctxt) {
 /// Input: `impl A { async fn creat(..) .. async fn get(..) .. }`
 /// Output: "`creat` ... did you mean `create`?" on `creat`, and "`A` is
 /// missing `delete`" on `A`: one error for all methods missing outright.
+///
+/// A near miss of an optional method counts only when it has that method's
+/// parameters and a `Result`: `fn get_metric(&self, name: &str) -> f64` is a
+/// helper.
 fn missing_methods(agent: &Agent, ctxt: &Ctxt) {
     let mut missing = Vec::new();
     for &role in agent.kind.roles() {
@@ -44,15 +50,20 @@ fn missing_methods(agent: &Agent, ctxt: &Ctxt) {
             continue;
         }
         let near_miss = agent.helpers.iter().find(|helper| {
-            let name = helper.to_string();
-            role.aliases().contains(&name.as_str())
+            let name = helper.ident.unraw().to_string();
+            let named_like = role.aliases().contains(&name.as_str())
                 || role
                     .accepted_names()
                     .iter()
-                    .any(|accepted| similar::is_near_miss(&name, accepted))
+                    .any(|accepted| similar::is_near_miss(&name, accepted));
+            named_like
+                && (role.is_required()
+                    || (helper.param_count == role.params().len() && helper.returns_result))
         });
         match near_miss {
-            Some(helper) => ctxt.error_spanned_by(helper, near_miss_message(agent, role, helper)),
+            Some(helper) => {
+                ctxt.error_spanned_by(&helper.ident, near_miss_message(agent, role, &helper.ident));
+            }
             None if role.is_required() => missing.push(role.name()),
             None => {}
         }
@@ -62,7 +73,7 @@ fn missing_methods(agent: &Agent, ctxt: &Ctxt) {
     }
     let them = if missing.len() == 1 { "it" } else { "them" };
     let mut message = format!(
-        "`{}` is missing {}: add {them} ({})",
+        "`{}` is missing {}: add {them} (all agent methods go in the annotated block; {})",
         agent.type_name,
         list(&missing),
         required_set(agent.kind)
@@ -74,36 +85,25 @@ fn missing_methods(agent: &Agent, ctxt: &Ctxt) {
 }
 
 fn near_miss_message(agent: &Agent, role: Role, helper: &syn::Ident) -> String {
-    let name = helper.to_string();
-    let wanted = match role {
-        Role::Execute => "`execute`".to_string(),
-        _ => format!("`{}`", role.name()),
-    };
+    let wanted = role.name();
     let status = if role.is_required() {
-        required_set(agent.kind)
+        required_set(agent.kind).to_string()
     } else {
         format!(
-            "`{}` is an optional method of an async agent; as it is, `{name}` is a helper that \
-             nothing calls",
-            role.name()
+            "`{wanted}` is an optional method of an async agent; as it is, `{helper}` is a \
+             helper that nothing calls"
         )
     };
-    format!("`{name}` is not an agent method: did you mean {wanted}? ({status})")
+    format!("`{helper}` is not an agent method: did you mean `{wanted}`? ({status})")
 }
 
-fn agent_article(kind: Kind) -> &'static str {
+fn required_set(kind: Kind) -> &'static str {
     match kind {
-        Kind::Async => "an async agent",
-        Kind::Sync => "a sync agent",
-    }
-}
-
-fn required_set(kind: Kind) -> String {
-    match kind {
-        Kind::Async => "an async agent needs `create`, `get` and `delete`, and may have \
-                        `get_metrics` and `get_logs`"
-            .to_string(),
-        Kind::Sync => "a sync agent needs `execute`, or `r#do` as Flyte calls it".to_string(),
+        Kind::Async => {
+            "an async agent needs `create`, `get` and `delete`, and may have `get_metrics` and \
+             `get_logs`"
+        }
+        Kind::Sync => "a sync agent needs `execute`, or `r#do` as Flyte calls it",
     }
 }
 
@@ -114,7 +114,7 @@ fn other_kind_hint(agent: &Agent) -> Option<String> {
     let found: Vec<String> = agent
         .helpers
         .iter()
-        .map(ToString::to_string)
+        .map(|helper| helper.ident.unraw().to_string())
         .filter(|name| {
             other
                 .roles()
@@ -134,7 +134,7 @@ fn other_kind_hint(agent: &Agent) -> Option<String> {
     Some(format!(
         "; the block has {}, which {verb} to {}: did you mean `#[{}]`?",
         list(&found),
-        agent_article(other),
+        other.article(),
         other.attribute()
     ))
 }
@@ -154,14 +154,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
         );
     }
     if let Some(generics) = &method.generics {
-        ctxt.error_spanned_by(
-            generics,
-            format!(
-                "`{name}` cannot be generic, since the agent trait calls it with fixed types: \
-                 remove `{}`, as in {signature}",
-                tokens_to_string(generics)
-            ),
-        );
+        generic_method(method, generics, &signature, ctxt);
     }
     match &method.receiver {
         Receiver::Shared => {}
@@ -180,7 +173,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             ),
         )),
         Receiver::Typed(ty) => {
-            ctxt.error_spanned_by(ty, format!("`{name}` must take `&self`, as in {signature}"))
+            ctxt.error_spanned_by(ty, format!("`{name}` must take `&self`, as in {signature}"));
         }
         Receiver::Missing => ctxt.push(syn::Error::new(
             method.paren_span,
@@ -192,7 +185,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
     if found > expected {
         let extra: TokenStream = method.params[expected..]
             .iter()
-            .map(|param| param.arg.to_token_stream())
+            .map(ToTokens::to_token_stream)
             .collect();
         ctxt.error_spanned_by(
             extra,
@@ -214,6 +207,9 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             ),
         ));
     }
+    if impl_trait(agent, method, &signature, ctxt) {
+        return;
+    }
     match (&method.returns, method.role) {
         (None, _) => ctxt.push(syn::Error::new(
             method.paren_span,
@@ -222,26 +218,177 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
                 output_text(agent, method)
             ),
         )),
-        (Some(returns), Role::Create) if returns.ok_ty.is_none() => ctxt.error_spanned_by(
-            &returns.ty,
-            format!(
-                "`create` must return `Result<Metadata, AgentError>`, where `Metadata` is any \
-                 serde type that identifies the started job: write `-> Result<{}, AgentError>`",
-                type_to_string(&returns.ty)
-            ),
-        ),
+        (Some(returns), Role::Create) => create_returns(returns, ctxt),
         _ => {}
     }
+}
+
+/// Input: `fn execute(&self, task: impl Into<TaskContext>)` or
+/// `fn execute(..) -> impl Future<..>`.
+/// Output: an error at the `impl Trait` type, which the trait impl could not
+/// name; `true` when the return type is one, so that nothing else is said
+/// about it.
+fn impl_trait(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) -> bool {
+    let name = &method.ident;
+    for (param, role) in method.params.iter().zip(method.role.params()) {
+        if contains_impl_trait(&param.ty) {
+            let ty = role.type_name().map_or_else(
+                || format!("the metadata type, `{}`", metadata_text(agent)),
+                |ty| format!("`{ty}`"),
+            );
+            ctxt.error_spanned_by(
+                &param.ty,
+                format!(
+                    "`{name}` cannot take `impl Trait`, since the agent trait passes it one \
+                     type: take {ty}, as in {signature}"
+                ),
+            );
+        }
+    }
+    if let Some(returns) = &method.returns
+        && contains_impl_trait(&returns.ty)
+    {
+        let message = if matches!(returns.ty, syn::Type::ImplTrait(_)) {
+            format!(
+                "`{name}` cannot return `impl Trait`: write an `async fn` that returns the \
+                     result itself, as in {}",
+                signature.replacen("`fn", "`async fn", 1)
+            )
+        } else {
+            format!(
+                "`{name}` cannot return `impl Trait`, since the agent trait names its \
+                     result: write the type, as in {signature}"
+            )
+        };
+        ctxt.error_spanned_by(&returns.ty, message);
+        return true;
+    }
+    false
+}
+
+/// Input: `fn create<T>(..)`, `fn create<'a, T>(..)`, `fn create(..) where ..`.
+/// Output: an error at the generics naming what to remove; lifetime
+/// parameters may stay.
+fn generic_method(method: &Method, generics: &syn::Generics, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
+    let mut remove: Vec<String> = generics
+        .params
+        .iter()
+        .filter_map(|param| match param {
+            syn::GenericParam::Type(param) => Some(format!("`{}`", param.ident)),
+            syn::GenericParam::Const(param) => Some(format!("`const {}`", param.ident)),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    if generics.where_clause.is_some() {
+        remove.push("the `where` clause".to_string());
+    }
+    let culprit = if generics.params.is_empty() {
+        generics.where_clause.to_token_stream()
+    } else {
+        generics.to_token_stream()
+    };
+    ctxt.error_spanned_by(
+        culprit,
+        format!(
+            "`{name}` cannot be generic, since the agent trait calls it with fixed types: \
+             remove {}, as in {signature}",
+            remove.join(" and ")
+        ),
+    );
+}
+
+/// Input: `create`'s return type.
+/// Output: an error unless it is written `Result<M, AgentError>` (or an alias
+/// ending in `Result`, such as `AgentResult<M>`) with an owned `M`.
+fn create_returns(returns: &Returns, ctxt: &Ctxt) {
+    let Some(metadata) = &returns.ok_ty else {
+        let written = tokens_to_string(&returns.ty);
+        let message = match first_type_argument(&returns.ty) {
+            // `Res<u32>`, an alias of `Result<u32, AgentError>`.
+            Some(ok) => format!(
+                "`create` must return `Result<Metadata, AgentError>` written out, since the \
+                 macro reads the metadata type from it as written and `{written}` does not show \
+                 it: if `{written}` is an alias, spell it out, as in \
+                 `-> Result<{}, AgentError>`",
+                tokens_to_string(ok)
+            ),
+            None => format!(
+                "`create` must return `Result<Metadata, AgentError>`, where `Metadata` is any \
+                 serde type that identifies the started job: write `-> Result<{written}, \
+                 AgentError>`"
+            ),
+        };
+        ctxt.error_spanned_by(&returns.ty, message);
+        return;
+    };
+    if borrows(metadata) {
+        ctxt.error_spanned_by(
+            metadata,
+            format!(
+                "the metadata type `{}` borrows, but it must be an owned type \
+                 (`DeserializeOwned`), such as `String`: it is sent to Propeller and read back \
+                 in a later request",
+                tokens_to_string(metadata)
+            ),
+        );
+    }
+}
+
+/// The first type argument of a path type: `u32` in `Res<u32>`.
+fn first_type_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments
+    else {
+        return None;
+    };
+    arguments.args.iter().find_map(|argument| match argument {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// Whether `ty` borrows: it has a reference, a lifetime, or a `Cow` (whose
+/// lifetime is often elided).
+fn borrows(ty: &syn::Type) -> bool {
+    fn find(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Punct(punct) => matches!(punct.as_char(), '&' | '\''),
+            TokenTree::Ident(ident) => ident == "Cow",
+            TokenTree::Group(group) => find(group.stream()),
+            TokenTree::Literal(_) => false,
+        })
+    }
+    find(ty.to_token_stream())
+}
+
+/// Whether `impl Trait` appears anywhere in `ty`.
+fn contains_impl_trait(ty: &syn::Type) -> bool {
+    fn find(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => ident == "impl",
+            TokenTree::Group(group) => find(group.stream()),
+            _ => false,
+        })
+    }
+    find(ty.to_token_stream())
 }
 
 /// The `Ok` type `method` answers: `Resource`, or the metadata type.
 fn output_text(agent: &Agent, method: &Method) -> String {
     match method.role.output().type_name() {
         Some(name) => name.to_string(),
-        None => agent
-            .metadata_ty()
-            .map_or_else(|| "Metadata".to_string(), type_to_string),
+        None => metadata_text(agent),
     }
+}
+
+/// The metadata type as written, or `Metadata` when `create` does not say.
+fn metadata_text(agent: &Agent) -> String {
+    agent
+        .metadata_ty()
+        .map_or_else(|| "Metadata".to_string(), tokens_to_string)
 }
 
 /// "one", "ones".
@@ -260,9 +407,7 @@ fn count(n: usize) -> String {
 /// The signature `method` should have, with the agent's metadata type:
 /// "`async fn get(&self, metadata: QueryJob) -> Result<Resource, AgentError>`".
 fn signature(agent: &Agent, method: &Method) -> String {
-    let metadata = agent
-        .metadata_ty()
-        .map_or_else(|| "Metadata".to_string(), type_to_string);
+    let metadata = metadata_text(agent);
     let params: Vec<String> = method
         .role
         .params()
@@ -283,54 +428,4 @@ fn signature(agent: &Agent, method: &Method) -> String {
         method.ident,
         params.join(", ")
     )
-}
-
-/// A type as a person writes it: `Vec<u8>`, not `Vec < u8 >`.
-pub(crate) fn type_to_string(ty: &syn::Type) -> String {
-    tokens_to_string(ty)
-}
-
-/// Tokens as a person writes them, without the spaces `to_string` puts
-/// around punctuation.
-fn tokens_to_string(tokens: &impl ToTokens) -> String {
-    let text = tokens.to_token_stream().to_string();
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ' ' {
-            let previous = out.chars().last();
-            let next = chars.peek().copied();
-            let glue = matches!(previous, Some('<' | '&' | ':' | '('))
-                || matches!(next, Some('<' | '>' | ',' | ':' | ')'));
-            if glue {
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use quote::quote;
-
-    use super::*;
-
-    #[test]
-    fn types_print_as_written() {
-        for (ty, text) in [
-            (quote!(Vec<u8>), "Vec<u8>"),
-            (
-                quote!(std::collections::HashMap<String, Vec<u8>>),
-                "std::collections::HashMap<String, Vec<u8>>",
-            ),
-            (quote!(&'static str), "&'static str"),
-            (quote!((u8, String)), "(u8, String)"),
-            (quote!(()), "()"),
-        ] {
-            let ty: syn::Type = syn::parse2(ty).unwrap();
-            assert_eq!(type_to_string(&ty), text);
-        }
-    }
 }

@@ -12,6 +12,7 @@ mod expand;
 mod model;
 mod parse;
 mod similar;
+mod text;
 
 use proc_macro::TokenStream;
 

@@ -22,6 +22,14 @@ impl Kind {
         }
     }
 
+    /// "an async agent", "a sync agent", for messages and docs.
+    pub(crate) fn article(self) -> &'static str {
+        match self {
+            Kind::Async => "an async agent",
+            Kind::Sync => "a sync agent",
+        }
+    }
+
     /// The methods an agent of this kind may have, required ones first.
     pub(crate) fn roles(self) -> &'static [Role] {
         match self {
@@ -98,10 +106,11 @@ impl Role {
         }
     }
 
-    /// The names a user may give the method.
+    /// The names a user may give the method, without `r#`: `fn r#do` is
+    /// `do`.
     pub(crate) fn accepted_names(self) -> &'static [&'static str] {
         match self {
-            Role::Execute => &["execute", "r#do"],
+            Role::Execute => &["execute", "do"],
             Role::Create => &["create"],
             Role::Get => &["get"],
             Role::Delete => &["delete"],
@@ -195,8 +204,11 @@ pub(crate) struct Agent {
     pub(crate) type_name: String,
     /// The methods that play a role in the agent trait.
     pub(crate) methods: Vec<Method>,
-    /// The names of the other methods: helpers, or misspelt roles (`creat`).
-    pub(crate) helpers: Vec<syn::Ident>,
+    /// The other methods: helpers, or misspelt roles (`creat`).
+    pub(crate) helpers: Vec<Helper>,
+    /// The block to re-emit: as written, with lint allowances on the agent
+    /// methods, whose signatures the trait dictates.
+    pub(crate) item: syn::ItemImpl,
 }
 
 impl Agent {
@@ -221,12 +233,13 @@ pub(crate) struct Method {
     pub(crate) fn_token: syn::Token![fn],
     pub(crate) receiver: Receiver,
     /// The parameters after the receiver.
-    pub(crate) params: Vec<Param>,
+    pub(crate) params: Vec<syn::PatType>,
     /// The span of the parameter list's parentheses.
     pub(crate) paren_span: Span,
     /// The return type, `None` for `-> ()` left out.
     pub(crate) returns: Option<Returns>,
-    /// `fn create<T>`: agent methods cannot be generic.
+    /// `fn create<T>`: agent methods cannot have type or const parameters
+    /// (lifetime parameters, which the call infers, are fine).
     pub(crate) generics: Option<syn::Generics>,
     /// `unsafe`, `const` or `extern "C"`, which agent methods cannot be.
     pub(crate) qualifiers: Option<TokenStream>,
@@ -248,11 +261,13 @@ pub(crate) enum Receiver {
     Missing,
 }
 
-/// A parameter after the receiver.
-pub(crate) struct Param {
-    /// The whole `name: Type`, for messages about extra parameters.
-    pub(crate) arg: syn::PatType,
-    pub(crate) ty: syn::Type,
+/// A method of the block that plays no role: a helper, or a misspelt role.
+pub(crate) struct Helper {
+    pub(crate) ident: syn::Ident,
+    /// The number of parameters after the receiver.
+    pub(crate) param_count: usize,
+    /// Whether it returns a `Result`-like type, as agent methods do.
+    pub(crate) returns_result: bool,
 }
 
 /// A method's return type.

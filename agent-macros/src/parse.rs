@@ -8,14 +8,17 @@ use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 
 use crate::ctxt::Ctxt;
-use crate::model::{Agent, Kind, Method, Param, Receiver, Returns, Role};
+use crate::model::{Agent, Helper, Kind, Method, Receiver, Returns, Role};
+use crate::text::tokens_to_string;
 
 /// Input: `impl ChatAgent { fn do(&self, task: TaskContext) ... }`, which no
 /// Rust parser accepts since `do` is a keyword.
-/// Output: the same tokens with `fn r#do`, and an error at `do` saying so.
+/// Output: the same tokens with `fn r#do`, so the rest of the pipeline reads
+/// the method. rustc has already reported `do`, suggesting `r#do`, when it
+/// parsed the item for the attribute, so no error of ours repeats it.
 ///
 /// Only methods of the block itself are looked at, not nested items.
-pub(crate) fn escape_keyword_do(item: TokenStream, ctxt: &Ctxt) -> TokenStream {
+pub(crate) fn escape_keyword_do(item: TokenStream) -> TokenStream {
     let mut tokens: Vec<TokenTree> = item.into_iter().collect();
     let Some(TokenTree::Group(body)) = tokens.last() else {
         return tokens.into_iter().collect();
@@ -32,11 +35,6 @@ pub(crate) fn escape_keyword_do(item: TokenStream, ctxt: &Ctxt) -> TokenStream {
             let is_fn = matches!(&token, TokenTree::Ident(ident) if ident == "fn");
             let token = match token {
                 TokenTree::Ident(ident) if previous_is_fn && ident == "do" => {
-                    ctxt.push(syn::Error::new(
-                        ident.span(),
-                        "`do` is a Rust keyword, so a method cannot be called that: write \
-                         `fn r#do(...)` (Flyte's name), or name it `execute`",
-                    ));
                     changed = true;
                     TokenTree::Ident(Ident::new_raw("do", ident.span()))
                 }
@@ -54,16 +52,11 @@ pub(crate) fn escape_keyword_do(item: TokenStream, ctxt: &Ctxt) -> TokenStream {
     tokens.into_iter().collect()
 }
 
-/// Reads `item` as an agent's inherent impl block; `None` (with the error
-/// reported) when it is something else.
+/// Reads `item` as an agent's inherent impl block; `None` when it is
+/// something else (reported), or not Rust at all (which rustc has reported
+/// already, when it parsed the item for the attribute).
 pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent> {
-    let item = match syn::parse2::<syn::Item>(item) {
-        Ok(item) => item,
-        Err(error) => {
-            ctxt.push(error);
-            return None;
-        }
-    };
+    let item = syn::parse2::<syn::Item>(item).ok()?;
     let item = match item {
         syn::Item::Impl(item) => item,
         other => {
@@ -79,26 +72,13 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
                 "`#[{attr}]` goes on an inherent impl block and writes the trait impl itself: \
                  write `impl {self_ty} {{ ... }}` (remove `{trait_name} for`)",
                 attr = kind.attribute(),
-                trait_name = path_to_string(path),
+                trait_name = tokens_to_string(path),
             ),
         );
         return None;
     }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-        let culprit = if item.generics.params.is_empty() {
-            item.generics.where_clause.to_token_stream()
-        } else {
-            item.generics.to_token_stream()
-        };
-        ctxt.error_spanned_by(
-            culprit,
-            format!(
-                "`#[{}]` does not support generic impl blocks: an agent is one concrete type \
-                 that the registry builds, so write the impl for a concrete type, such as \
-                 `impl MyAgent<String> {{ ... }}`",
-                kind.attribute()
-            ),
-        );
+        generic_impl(kind, &item, ctxt);
         return None;
     }
     let mut agent = Agent {
@@ -107,34 +87,144 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
         self_ty: (*item.self_ty).clone(),
         methods: Vec::new(),
         helpers: Vec::new(),
+        item: item.clone(),
     };
-    for member in &item.items {
+    for (index, member) in item.items.iter().enumerate() {
         let syn::ImplItem::Fn(function) = member else {
             continue;
         };
-        let name = function.sig.ident.to_string();
+        let ident = &function.sig.ident;
+        let name = ident.unraw().to_string();
+        if let Some(argument) = written_by_the_macro(&name) {
+            ctxt.error_spanned_by(
+                ident,
+                format!(
+                    "`#[{attr}]` writes `{name}` itself, so this method would be ignored: \
+                     {argument} in `#[{attr}(...)]`, and remove this method or rename it",
+                    attr = kind.attribute(),
+                ),
+            );
+            continue;
+        }
         let role = kind
             .roles()
             .iter()
             .copied()
             .find(|role| role.accepted_names().contains(&name.as_str()));
         let Some(role) = role else {
-            agent.helpers.push(function.sig.ident.clone());
+            agent.helpers.push(helper(function));
             continue;
         };
-        if let Some(first) = agent.method(role) {
-            ctxt.error_spanned_by(
-                &function.sig.ident,
-                format!(
-                    "`{name}` and `{first}` are the same method of a sync agent: keep one of them",
-                    first = first.ident
-                ),
-            );
+        allow_forced_lints(&mut agent.item.items[index]);
+        let method = method(role, function);
+        // Two methods of one role are alternatives when a `#[cfg]` picks one;
+        // two with one name and no `#[cfg]` are reported by rustc.
+        let duplicate = agent.methods.iter().find(|other| {
+            other.role == role && other.cfg_attrs.is_empty() && method.cfg_attrs.is_empty()
+        });
+        if let Some(first) = duplicate {
+            if first.ident.unraw() != ident.unraw() {
+                ctxt.error_spanned_by(
+                    ident,
+                    format!(
+                        "`{ident}` and `{first}` are the same method of {article}: keep one of \
+                         them",
+                        first = first.ident,
+                        article = kind.article(),
+                    ),
+                );
+            }
             continue;
         }
-        agent.methods.push(method(role, function));
+        agent.methods.push(method);
     }
     Some(agent)
+}
+
+/// Input: an agent method of the block, such as
+/// `async fn delete(&self, _job: Job) -> Result<(), AgentError> { Ok(()) }`.
+/// Output: the same with `#[allow(..)]` for the pedantic clippy lints whose
+/// advice the macro forbids: `&self`, the `Result` and (for an `async fn`)
+/// `async` are what the agent trait calls.
+fn allow_forced_lints(member: &mut syn::ImplItem) {
+    let syn::ImplItem::Fn(function) = member else {
+        return;
+    };
+    let unused_async = function
+        .sig
+        .asyncness
+        .map(|_| quote!(clippy::unused_async,));
+    function.attrs.push(syn::parse_quote! {
+        #[allow(#unused_async clippy::unused_self, clippy::unnecessary_wraps)]
+    });
+}
+
+/// The methods of the agent traits that the macro writes from the
+/// attribute's arguments, with how to set them there.
+fn written_by_the_macro(name: &str) -> Option<&'static str> {
+    match name {
+        "name" => Some("set the name with `name = \"...\"`"),
+        "idempotent" => Some("turn idempotency off with `idempotency = \"off\"`"),
+        "task_category" => Some("set the task category with `task_type` and `version`"),
+        _ => None,
+    }
+}
+
+/// Input: `impl<C> ChatAgent<C>`, `impl<'a> ChatAgent<'a>` or
+/// `impl ChatAgent where ...`.
+/// Output: an error at the generics (or the `where` clause) that says what
+/// to write instead.
+fn generic_impl(kind: Kind, item: &syn::ItemImpl, ctxt: &Ctxt) {
+    let generics = &item.generics;
+    let attr = kind.attribute();
+    let name = type_name(&item.self_ty);
+    if generics.params.is_empty() {
+        ctxt.error_spanned_by(
+            &generics.where_clause,
+            format!(
+                "`#[{attr}]` does not support a `where` clause on the impl block: `{name}` is \
+                 one concrete type, so remove the `where` clause"
+            ),
+        );
+        return;
+    }
+    let only_lifetimes = generics
+        .params
+        .iter()
+        .all(|param| matches!(param, syn::GenericParam::Lifetime(_)));
+    let message = if only_lifetimes {
+        format!(
+            "`#[{attr}]` does not support lifetime parameters on the impl block: one agent \
+             serves every request for as long as the server runs, so write \
+             `impl {ty} {{ ... }}` with `'static` for each lifetime, or make `{name}` own its \
+             data",
+            ty = tokens_to_string(&static_lifetimes(&item.self_ty)),
+        )
+    } else {
+        format!(
+            "`#[{attr}]` does not support generic impl blocks: an agent is one concrete type \
+             that the registry builds, so write the impl for `{name}` with concrete type \
+             arguments, such as `impl {name}<MyClient> {{ ... }}`"
+        )
+    };
+    ctxt.error_spanned_by(generics, message);
+}
+
+/// `ChatAgent<'a>` as `ChatAgent<'static>`.
+fn static_lifetimes(ty: &syn::Type) -> syn::Type {
+    let mut ty = ty.clone();
+    if let syn::Type::Path(path) = &mut ty {
+        for segment in &mut path.path.segments {
+            if let syn::PathArguments::AngleBracketed(arguments) = &mut segment.arguments {
+                for argument in &mut arguments.args {
+                    if let syn::GenericArgument::Lifetime(lifetime) = argument {
+                        *lifetime = syn::Lifetime::new("'static", lifetime.span());
+                    }
+                }
+            }
+        }
+    }
+    ty
 }
 
 fn method(role: Role, function: &syn::ImplItemFn) -> Method {
@@ -143,10 +233,7 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
         .inputs
         .iter()
         .filter_map(|input| match input {
-            syn::FnArg::Typed(arg) => Some(Param {
-                arg: arg.clone(),
-                ty: (*arg.ty).clone(),
-            }),
+            syn::FnArg::Typed(arg) => Some(arg.clone()),
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
@@ -154,7 +241,14 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
         syn::ReturnType::Default => None,
         syn::ReturnType::Type(_, ty) => Some(returns(ty)),
     };
-    let has_generics = !sig.generics.params.is_empty() || sig.generics.where_clause.is_some();
+    // Lifetime parameters (`fn create<'a>(&'a self, ..)`) are inferred where
+    // the trait impl calls the method; type and const parameters are not.
+    let has_generics = sig.generics.where_clause.is_some()
+        || sig
+            .generics
+            .params
+            .iter()
+            .any(|param| !matches!(param, syn::GenericParam::Lifetime(_)));
     let qualifiers =
         (sig.constness.is_some() || sig.unsafety.is_some() || sig.abi.is_some()).then(|| {
             let (constness, unsafety, abi) = (&sig.constness, &sig.unsafety, &sig.abi);
@@ -177,6 +271,22 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
             .filter(|attr| attr.path().is_ident("cfg"))
             .cloned()
             .collect(),
+    }
+}
+
+fn helper(function: &syn::ImplItemFn) -> Helper {
+    let sig = &function.sig;
+    Helper {
+        ident: sig.ident.clone(),
+        param_count: sig
+            .inputs
+            .iter()
+            .filter(|input| matches!(input, syn::FnArg::Typed(_)))
+            .count(),
+        returns_result: match &sig.output {
+            syn::ReturnType::Default => false,
+            syn::ReturnType::Type(_, ty) => returns(ty).ok_ty.is_some(),
+        },
     }
 }
 
@@ -288,8 +398,4 @@ fn type_name(ty: &syn::Type) -> String {
         },
         other => other.to_token_stream().to_string(),
     }
-}
-
-fn path_to_string(path: &syn::Path) -> String {
-    path.to_token_stream().to_string().replace(' ', "")
 }

@@ -1,9 +1,10 @@
 //! The pipeline, and code generation: one file per artefact.
 //!
 //! Input: the attribute's tokens and the annotated impl block.
-//! Output: the impl block unchanged, then the agent trait impl
-//! (`trait_impl`), then the registry entry (`registry`); or, when anything is
-//! wrong, the impl block unchanged and every error found.
+//! Output: the impl block (its agent methods with `#[allow]`s for the
+//! pedantic clippy lints whose advice the trait forbids), then the agent
+//! trait impl (`trait_impl`), then the registry entry (`registry`); or, when
+//! anything is wrong, the impl block unchanged and every error found.
 
 mod registry;
 mod trait_impl;
@@ -27,7 +28,7 @@ pub(crate) fn expand_sync_agent(attr: TokenStream, item: TokenStream) -> TokenSt
 
 fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let ctxt = Ctxt::new();
-    let item = parse::escape_keyword_do(item, &ctxt);
+    let item = parse::escape_keyword_do(item);
     let args = args::parse(kind, attr, &ctxt);
     if let Some(args) = &args {
         check::args(args, &ctxt);
@@ -42,11 +43,13 @@ fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         return quote!(#item #errors);
     }
     let (Some(args), Some(agent)) = (args, agent) else {
-        // Each stage that answers `None` has reported why.
-        unreachable!("no error reported for an unusable agent");
+        // The item is not Rust, which rustc has reported when it parsed it
+        // for the attribute: the item alone, so that it reports no more.
+        return item;
     };
     let trait_impl = trait_impl::expand(&args, &agent);
     let registration = registry::expand(&args, &agent);
+    let item = &agent.item;
     quote! {
         #item
         #trait_impl

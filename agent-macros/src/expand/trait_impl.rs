@@ -19,10 +19,15 @@
 //!     fn task_category(&self) -> ::agent_core::TaskCategory { .. }
 //!     fn name(&self) -> ::std::string::String { .. }
 //!     fn create(&self, task: ::agent_core::TaskContext) -> impl Future<..> + Send {
-//!         Self::create(self, task)
+//!         async move {
+//!             <Result<QueryJob, AgentError> as Returns<QueryJob>>::into_result(
+//!                 Self::create(self, <TaskContext as Param<TaskContext>>::from_expected(task))
+//!                     .await,
+//!             )
+//!         }
 //!     }
 //!     fn get(&self, metadata: Self::Metadata) -> impl Future<..> + Send {
-//!         async move { ::agent_core::__private::run_blocking(|| Self::get(self, metadata)) }
+//!         async move { ::agent_core::__private::run_blocking(|| <..>::into_result(Self::get(..))) }
 //!     }
 //!     ..
 //! }
@@ -30,18 +35,19 @@
 //!
 //! A method is called only when the block has it (the trait's default answers
 //! otherwise), so a missing method can never resolve to the trait method and
-//! recurse. A parameter or result whose type is not written as expected goes
-//! through a `__private` trait spanned on the user's type, so a wrong type is
-//! reported there in our words; one written as expected is passed as is.
+//! recurse. Every parameter and result goes through an identity trait of
+//! `__private` spanned on the user's type, so a wrong type (`String` for
+//! `TaskContext`, or another crate's `Resource`) is reported there in our
+//! words.
 
-use proc_macro2::{Literal, Span, TokenStream};
+use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::LitStr;
 use syn::spanned::Spanned;
 
 use super::located_at;
 use crate::args::Args;
-use crate::model::{Agent, Kind, Method, Output, ParamRole, Returns};
+use crate::model::{Agent, Kind, Method, Output, ParamRole};
 
 pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
     let krate = &args.krate;
@@ -52,15 +58,16 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
         .name
         .clone()
         .unwrap_or_else(|| LitStr::new(&agent.type_name, Span::call_site()));
-    let (agent_trait, kind) = match agent.kind {
-        Kind::Async => (quote!(#krate::AsyncAgent), "an async agent"),
-        Kind::Sync => (quote!(#krate::SyncAgent), "a sync agent"),
+    let agent_trait = match agent.kind {
+        Kind::Async => quote!(#krate::AsyncAgent),
+        Kind::Sync => quote!(#krate::SyncAgent),
     };
     let doc = format!(
-        " `{}` serves task type `{}` (version {}) as {kind}.",
+        " `{}` serves task type `{}` (version {}) as {}.",
         agent.type_name,
         task_type.value(),
-        args.version
+        args.version,
+        agent.kind.article()
     );
     let category_doc = format!(
         " Task type `{}`, version {}.",
@@ -77,7 +84,7 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
     let idempotent = (!args.idempotent).then(|| {
         quote! {
             /// Off (`idempotency = "off"`): every `CreateTask` call runs `create`.
-            fn idempotent(&self) -> bool {
+            fn idempotent(&self) -> ::core::primitive::bool {
                 false
             }
         }
@@ -110,6 +117,20 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
 }
 
 /// One trait method, calling the user's method of the same role.
+///
+/// Input: `async fn get(&self, job: QueryJob) -> Result<Resource, AgentError>`
+/// Output (each conversion spanned on the user's type, so a wrong type is
+/// reported there, in the words of the `__private` trait):
+///
+/// ```text
+/// fn get(&self, metadata: Self::Metadata) -> impl Future<..> + Send {
+///     async move {
+///         <Result<Resource, AgentError> as Returns<Resource>>::into_result(
+///             Self::get(self, <QueryJob as MetadataParam<QueryJob>>::from_metadata(metadata)).await,
+///         )
+///     }
+/// }
+/// ```
 fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
     let role = method.role;
     let trait_fn = format_ident!("{}", role.name());
@@ -126,7 +147,9 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
     let mut params = Vec::new();
     let mut args = Vec::new();
     for (param_role, param) in role.params().iter().zip(&method.params) {
-        let binding = format_ident!("{}", param_role.binding());
+        // Hygienic, so that a user's `struct metadata;` cannot turn the
+        // parameter into a pattern.
+        let binding = Ident::new(param_role.binding(), Span::mixed_site());
         let expected = match param_role {
             ParamRole::Task => quote!(#krate::TaskContext),
             ParamRole::Metadata => quote!(Self::Metadata),
@@ -134,19 +157,15 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
             ParamRole::LogsQuery => quote!(#krate::LogsQuery),
         };
         let user_ty = &param.ty;
-        let as_written = match param_role.type_name() {
-            Some(name) => is_named(user_ty, name),
-            None => metadata.is_some_and(|metadata| same_tokens(user_ty, metadata)),
-        };
         let at = located_at(user_ty.span());
-        args.push(match (as_written, param_role, metadata) {
-            (true, ..) => quote!(#binding),
-            (false, ParamRole::Metadata, Some(metadata)) => quote_spanned! {at=>
+        args.push(if let (ParamRole::Metadata, Some(metadata)) = (param_role, metadata) {
+            quote_spanned! {at=>
                 <#user_ty as #krate::__private::MetadataParam<#metadata>>::from_metadata(#binding)
-            },
-            (false, ..) => quote_spanned! {at=>
+            }
+        } else {
+            quote_spanned! {at=>
                 <#user_ty as #krate::__private::Param<#expected>>::from_expected(#binding)
-            },
+            }
         });
         params.push(quote!(#binding: #expected));
     }
@@ -159,9 +178,13 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
         Output::Logs => quote!(#krate::TaskLogs),
     };
     let call = quote_spanned!(span=> Self::#user_fn(self, #(#args),*));
-    let returns = method.returns.as_ref();
-    let check_result = |value: TokenStream| match returns {
-        Some(returns) if !result_as_written(returns, role.output()) => {
+    let call = if method.asyncness.is_some() {
+        quote_spanned!(span=> #call.await)
+    } else {
+        call
+    };
+    let result = match &method.returns {
+        Some(returns) => {
             let user_ty = &returns.ty;
             let ok = match (role.output(), metadata) {
                 (Output::Metadata, Some(metadata)) => quote!(#metadata),
@@ -169,22 +192,16 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
             };
             let at = located_at(user_ty.span());
             quote_spanned! {at=>
-                <#user_ty as #krate::__private::Returns<#ok>>::into_result(#value)
+                <#user_ty as #krate::__private::Returns<#ok>>::into_result(#call)
             }
         }
-        _ => value,
+        // Reported by `check`; never expanded.
+        None => call,
     };
     let (body, doc) = if method.asyncness.is_some() {
-        let body = match returns {
-            Some(returns) if !result_as_written(returns, role.output()) => {
-                let result = check_result(quote_spanned!(span=> #call.await));
-                quote_spanned!(span=> async move { #result })
-            }
-            _ => call,
-        };
+        let body = quote_spanned!(span=> async move { #result });
         (body, format!(" Calls `{}::{user_fn}`.", agent.type_name))
     } else {
-        let result = check_result(call);
         let body = quote_spanned! {span=>
             async move { #krate::__private::run_blocking(|| #result) }
         };
@@ -207,53 +224,4 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
             #body
         }
     }
-}
-
-/// Whether `ty` is written as agent-core's type `name` (`TaskContext`,
-/// `agent_core::TaskContext`...), so it can be passed without a check.
-fn is_named(ty: &syn::Type, name: &str) -> bool {
-    match (ty, name) {
-        (syn::Type::Tuple(tuple), "()") => tuple.elems.is_empty(),
-        (syn::Type::Path(path), _) if path.qself.is_none() => {
-            let Some(last) = path.path.segments.last() else {
-                return false;
-            };
-            match name.split_once('<') {
-                // `Vec<MetricResult>`
-                Some((outer, inner)) => {
-                    let inner = inner.trim_end_matches('>');
-                    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
-                        return false;
-                    };
-                    last.ident == outer
-                        && arguments.args.len() == 1
-                        && matches!(
-                            arguments.args.first(),
-                            Some(syn::GenericArgument::Type(ty)) if is_named(ty, inner)
-                        )
-                }
-                None => last.ident == name && last.arguments.is_none(),
-            }
-        }
-        _ => false,
-    }
-}
-
-/// Whether the two types are written alike.
-fn same_tokens(a: &syn::Type, b: &syn::Type) -> bool {
-    quote!(#a).to_string() == quote!(#b).to_string()
-}
-
-/// Whether `returns` is written `Result<T, AgentError>` with `T` as the
-/// trait expects, so the user's future can be returned as is.
-fn result_as_written(returns: &Returns, output: Output) -> bool {
-    let (Some(ok), Some(err)) = (&returns.ok_ty, &returns.err_ty) else {
-        return false;
-    };
-    let ok_as_written = match output.type_name() {
-        Some(name) => is_named(ok, name),
-        // The metadata type is defined by what `create` returns.
-        None => true,
-    };
-    ok_as_written && is_named(err, "AgentError")
 }
