@@ -6,11 +6,11 @@ use std::sync::Arc;
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::call::{ServerState, detached, requested_category, require_task_type};
+use super::call::{ServerState, detached, requested_category, template_category};
 use super::request_key;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::{AgentError, LogsQuery, MetricsQuery, TaskCategory, TaskContext, protobuf_struct};
+use crate::{AgentError, LogsQuery, MetricsQuery, TaskContext, protobuf_struct};
 
 /// Serves the async agents of a registry.
 pub(crate) struct AsyncAgentHandler {
@@ -27,11 +27,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         request: Request<admin::CreateTaskRequest>,
     ) -> Result<Response<admin::CreateTaskResponse>, Status> {
         let request = request.into_inner();
-        let category = request
-            .template
-            .as_ref()
-            .map(|template| TaskCategory::new(&template.r#type, template.task_type_version))
-            .unwrap_or_else(|| TaskCategory::new("", 0));
+        let category = template_category(request.template.as_ref());
         if let Some(inputs) = &request.inputs {
             self.state
                 .metrics
@@ -45,8 +41,9 @@ impl AsyncAgentService for AsyncAgentHandler {
                         "CreateTaskRequest.template is missing: send the task template to create",
                     ));
                 }
-                require_task_type(&category, "CreateTaskRequest.template.type")?;
-                let agent = self.state.async_agent(&category)?;
+                let agent = self
+                    .state
+                    .async_agent(&category, "CreateTaskRequest.template.type")?;
                 if !agent.idempotent() {
                     return agent.create(TaskContext::from(request)).await;
                 }
@@ -69,8 +66,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let resource = self
             .state
             .call(&category.name, "get", async {
-                require_task_type(&category, CATEGORY_FIELD)?;
-                let agent = self.state.async_agent(&category)?;
+                let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
                 agent.get(&request.resource_meta).await?.into_proto()
             })
             .await?;
@@ -88,8 +84,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let category = requested_category(request.task_category.as_ref(), &request.task_type);
         self.state
             .call(&category.name, "delete", async {
-                require_task_type(&category, CATEGORY_FIELD)?;
-                let agent = self.state.async_agent(&category)?;
+                let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
                 let resource_meta = request.resource_meta;
                 if !agent.idempotent() {
                     return agent.delete(&resource_meta).await;
@@ -119,8 +114,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let results = self
             .state
             .call(&category.name, "get_metrics", async {
-                require_task_type(&category, CATEGORY_FIELD)?;
-                let agent = self.state.async_agent(&category)?;
+                let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
                 let query = MetricsQuery {
                     queries: request.queries,
                     start_time: request.start_time.and_then(|t| t.try_into().ok()),
@@ -159,8 +153,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let logs = self
             .state
             .call(&category.name, "get_logs", async {
-                require_task_type(&category, CATEGORY_FIELD)?;
-                let agent = self.state.async_agent(&category)?;
+                let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
                 let query = LogsQuery {
                     lines: request.lines,
                     token: request.token,

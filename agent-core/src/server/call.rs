@@ -13,7 +13,7 @@ use tracing::Instrument;
 
 use super::metrics::Metrics;
 use crate::guard::Guard;
-use crate::proto::flyteidl::admin;
+use crate::proto::flyteidl::{admin, core};
 use crate::registry::RegisteredAgent;
 use crate::{AgentError, DynAsyncAgent, DynSyncAgent, Registry, TaskCategory};
 
@@ -60,11 +60,14 @@ impl ServerState {
         self.answer_ttl.min(SYNC_RESULT_TTL)
     }
 
-    /// The async agent serving `category`.
+    /// The async agent serving `category`, which the request names in
+    /// `field`.
     pub(crate) fn async_agent(
         &self,
         category: &TaskCategory,
+        field: &str,
     ) -> Result<Arc<dyn DynAsyncAgent>, AgentError> {
+        require_task_type(category, field)?;
         match self.registry.get(category) {
             Ok(RegisteredAgent::Async(agent)) => Ok(Arc::clone(agent)),
             Ok(RegisteredAgent::Sync(agent)) => Err(AgentError::invalid_argument(format!(
@@ -76,11 +79,14 @@ impl ServerState {
         }
     }
 
-    /// The sync agent serving `category`.
+    /// The sync agent serving `category`, which the request names in
+    /// `field`.
     pub(crate) fn sync_agent(
         &self,
         category: &TaskCategory,
+        field: &str,
     ) -> Result<Arc<dyn DynSyncAgent>, AgentError> {
+        require_task_type(category, field)?;
         match self.registry.get(category) {
             Ok(RegisteredAgent::Sync(agent)) => Ok(Arc::clone(agent)),
             Ok(RegisteredAgent::Async(agent)) => Err(AgentError::invalid_argument(format!(
@@ -178,8 +184,17 @@ pub(crate) fn requested_category(
     }
 }
 
+/// The category a task template names: its type and `task_type_version`
+/// (an empty name when there is no template).
+pub(crate) fn template_category(template: Option<&core::TaskTemplate>) -> TaskCategory {
+    template.map_or_else(
+        || TaskCategory::new("", 0),
+        |template| TaskCategory::new(&template.r#type, template.task_type_version),
+    )
+}
+
 /// Checks that a request names a task type.
-pub(crate) fn require_task_type(category: &TaskCategory, field: &str) -> Result<(), AgentError> {
+fn require_task_type(category: &TaskCategory, field: &str) -> Result<(), AgentError> {
     if category.name.is_empty() {
         return Err(AgentError::invalid_argument(format!(
             "{field} is empty: name the task type the request is for"

@@ -8,6 +8,7 @@
 
 use prost::Message;
 
+use super::call::template_category;
 use crate::TaskCategory;
 use crate::proto::flyteidl::{admin, core};
 
@@ -65,9 +66,8 @@ fn task_key(
     inputs: Option<&core::LiteralMap>,
     output_prefix: &str,
 ) -> String {
-    let (task_type, version) =
-        template.map_or(("", 0), |t| (t.r#type.as_str(), t.task_type_version));
-    let prefix = format!("{operation}/{task_type}/{version}");
+    let category = template_category(template);
+    let prefix = format!("{operation}/{}/{}", category.name, category.version);
     if let Some(id) = execution.and_then(|e| e.task_execution_id.as_ref())
         && let Some(node) = &id.node_execution_id
     {

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use prost::Message;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::call::{ServerState, detached, require_task_type};
+use super::call::{ServerState, detached, template_category};
 use super::request_key;
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::{AgentError, TaskCategory, TaskContext};
+use crate::{AgentError, TaskContext};
 
 use admin::execute_task_sync_request::Part;
 
@@ -79,11 +79,7 @@ impl SyncAgentService for SyncAgentHandler {
                      {read_timeout:?}; send both, then close the stream"
                 ))
             })??;
-        let category = header
-            .template
-            .as_ref()
-            .map(|template| TaskCategory::new(&template.r#type, template.task_type_version))
-            .unwrap_or_else(|| TaskCategory::new("", 0));
+        let category = template_category(header.template.as_ref());
         self.state
             .metrics
             .record_input_size(&category.name, inputs.encoded_len());
@@ -95,8 +91,9 @@ impl SyncAgentService for SyncAgentHandler {
                         "ExecuteTaskSyncRequest: header.template is missing: send the task template",
                     ));
                 }
-                require_task_type(&category, "ExecuteTaskSyncRequest.header.template.type")?;
-                let agent = self.state.sync_agent(&category)?;
+                let agent = self
+                    .state
+                    .sync_agent(&category, "ExecuteTaskSyncRequest.header.template.type")?;
                 if !agent.idempotent() {
                     let task = TaskContext::from_sync_request(header, inputs);
                     return agent.execute(task).await?.into_proto();
