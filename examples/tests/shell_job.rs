@@ -51,10 +51,7 @@ impl Fixture {
         self.server
             .async_client()
             .get_task(admin::GetTaskRequest {
-                task_category: Some(admin::TaskCategory {
-                    name: "shell_job".into(),
-                    version: 0,
-                }),
+                task_category: shell_job_category(),
                 resource_meta: resource_meta.to_vec(),
                 ..Default::default()
             })
@@ -63,6 +60,18 @@ impl Fixture {
             .into_inner()
             .resource
             .unwrap()
+    }
+
+    async fn delete(&self, resource_meta: &[u8]) -> Result<(), tonic::Status> {
+        self.server
+            .async_client()
+            .delete_task(admin::DeleteTaskRequest {
+                task_category: shell_job_category(),
+                resource_meta: resource_meta.to_vec(),
+                ..Default::default()
+            })
+            .await
+            .map(drop)
     }
 
     /// Polls `get` until the job leaves the running phase (10 s at most).
@@ -76,6 +85,13 @@ impl Fixture {
         }
         panic!("the job did not finish in 10 s")
     }
+}
+
+fn shell_job_category() -> Option<admin::TaskCategory> {
+    Some(admin::TaskCategory {
+        name: "shell_job".into(),
+        version: 0,
+    })
 }
 
 impl Drop for Fixture {
@@ -137,19 +153,8 @@ async fn delete_stops_a_running_job_and_is_idempotent() {
     let job: serde_json::Value = serde_json::from_slice(&meta).unwrap();
     let pid = job["pid"].as_u64().unwrap();
 
-    let mut client = fixture.server.async_client();
     for _ in 0..2 {
-        client
-            .delete_task(admin::DeleteTaskRequest {
-                task_category: Some(admin::TaskCategory {
-                    name: "shell_job".into(),
-                    version: 0,
-                }),
-                resource_meta: meta.clone(),
-                ..Default::default()
-            })
-            .await
-            .unwrap();
+        fixture.delete(&meta).await.unwrap();
     }
     let resource = fixture.wait(&meta).await;
     assert_eq!(resource.phase, Phase::Failed as i32);
@@ -188,19 +193,7 @@ async fn metadata_pointing_outside_the_jobs_directory_is_refused() {
     let victim = std::env::temp_dir().join(format!("shell-job-victim-{}", std::process::id()));
     std::fs::create_dir_all(&victim).unwrap();
     let forged = serde_json::json!({ "pid": 4_000_000, "dir": victim }).to_string();
-    let status = fixture
-        .server
-        .async_client()
-        .delete_task(admin::DeleteTaskRequest {
-            task_category: Some(admin::TaskCategory {
-                name: "shell_job".into(),
-                version: 0,
-            }),
-            resource_meta: forged.into_bytes(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
+    let status = fixture.delete(forged.as_bytes()).await.unwrap_err();
     let survived = victim.exists();
     std::fs::remove_dir_all(&victim).unwrap();
     assert_eq!(status.code(), tonic::Code::InvalidArgument);
