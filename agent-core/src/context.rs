@@ -1,16 +1,16 @@
 //! [`TaskContext`]: everything Propeller sends about a task when it asks an
-//! agent to start it.
+//! agent to start it, whichever protocol it speaks.
 
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
 use crate::literal::{FromLiteral, read_input};
-use crate::proto::flyteidl::{admin, core};
-use crate::{AgentError, protobuf_struct};
+use crate::proto::flyteidl::core;
+use crate::{AgentError, Connection, TaskCategory, protobuf_struct};
 
-/// The task an agent is asked to run: its template, inputs, output prefix and
-/// execution metadata.
+/// The task an agent is asked to run: its template, inputs, output prefix,
+/// execution metadata and connection.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskContext {
     /// The task template: type, interface, `custom`, container, sql, config...
@@ -20,31 +20,41 @@ pub struct TaskContext {
     /// Where outputs may be written (`<output_prefix>/outputs.pb`).
     pub output_prefix: String,
     /// Who is running the task: execution id, namespace, labels, attempt...
-    pub execution: admin::TaskExecutionMetadata,
+    pub execution: ExecutionMetadata,
+    /// The secrets and configs of the task's connection (Flyte 2; empty on
+    /// Flyte 1).
+    pub connection: Connection,
 }
 
-impl From<admin::CreateTaskRequest> for TaskContext {
-    fn from(request: admin::CreateTaskRequest) -> Self {
-        TaskContext {
-            template: request.template.unwrap_or_default(),
-            inputs: request.inputs.unwrap_or_default(),
-            output_prefix: request.output_prefix,
-            execution: request.task_execution_metadata.unwrap_or_default(),
-        }
-    }
+/// Who is running a task, as Propeller describes it: the task execution id
+/// (with its retry attempt), namespace, labels, environment...
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExecutionMetadata {
+    /// The task execution id, which carries the retry attempt.
+    pub task_execution_id: Option<core::TaskExecutionIdentifier>,
+    /// The Kubernetes namespace of the execution.
+    pub namespace: String,
+    /// The execution's labels.
+    pub labels: BTreeMap<String, String>,
+    /// The execution's annotations.
+    pub annotations: BTreeMap<String, String>,
+    /// The Kubernetes service account the task runs as.
+    pub k8s_service_account: String,
+    /// The environment variables set for the task.
+    pub environment_variables: BTreeMap<String, String>,
+    /// How many attempts the task may make.
+    pub max_attempts: i32,
+    /// Whether the task may run on interruptible capacity.
+    pub interruptible: bool,
+    /// How many failures of interruptible attempts are tolerated.
+    pub interruptible_failure_threshold: i32,
+    /// The identity the execution runs as.
+    pub identity: Option<core::Identity>,
+    /// Overrides of the task's node (Flyte 1 only).
+    pub overrides: Option<core::TaskNodeOverrides>,
 }
 
 impl TaskContext {
-    /// The task an `ExecuteTaskSync` call describes in its header and inputs.
-    pub fn from_sync_request(header: admin::CreateRequestHeader, inputs: core::LiteralMap) -> Self {
-        TaskContext {
-            template: header.template.unwrap_or_default(),
-            inputs,
-            output_prefix: header.output_prefix,
-            execution: header.task_execution_metadata.unwrap_or_default(),
-        }
-    }
-
     /// A context for `template` with no inputs, for tests and local runs.
     pub fn new(template: core::TaskTemplate) -> Self {
         TaskContext {
@@ -66,14 +76,26 @@ impl TaskContext {
     }
 
     /// Sets the task execution metadata.
-    pub fn with_execution(mut self, execution: admin::TaskExecutionMetadata) -> Self {
+    pub fn with_execution(mut self, execution: ExecutionMetadata) -> Self {
         self.execution = execution;
+        self
+    }
+
+    /// Sets the connection.
+    pub fn with_connection(mut self, connection: Connection) -> Self {
+        self.connection = connection;
         self
     }
 
     /// The task type, as the template names it.
     pub fn task_type(&self) -> &str {
         &self.template.r#type
+    }
+
+    /// The task category the template names: its type and
+    /// `task_type_version`, which pick the agent.
+    pub fn task_category(&self) -> TaskCategory {
+        TaskCategory::new(&self.template.r#type, self.template.task_type_version)
     }
 
     /// The input `name` as a Rust value.

@@ -1,9 +1,11 @@
 //! [`AgentError`]: what an agent (or the runtime on its behalf) answers when a
-//! request cannot be served, and how each kind maps to a gRPC status.
+//! request cannot be served. Each protocol adapter turns its [`ErrorKind`]
+//! into that protocol's status.
 
+use std::error::Error as StdError;
 use std::fmt;
 
-/// What went wrong, deciding the gRPC status code the caller sees.
+/// What went wrong, deciding the status the caller sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -18,26 +20,20 @@ pub enum ErrorKind {
     DeadlineExceeded,
     /// The agent does not provide this operation. Answered `UNIMPLEMENTED`.
     Unimplemented,
-}
-
-impl ErrorKind {
-    /// The gRPC status code this kind is answered with.
-    pub fn code(self) -> tonic::Code {
-        match self {
-            ErrorKind::InvalidArgument => tonic::Code::InvalidArgument,
-            ErrorKind::NotFound => tonic::Code::NotFound,
-            ErrorKind::Internal => tonic::Code::Internal,
-            ErrorKind::DeadlineExceeded => tonic::Code::DeadlineExceeded,
-            ErrorKind::Unimplemented => tonic::Code::Unimplemented,
-        }
-    }
+    /// Too much was asked at once: a message over the size limit, or more
+    /// calls than an agent may run. Answered `RESOURCE_EXHAUSTED`.
+    ResourceExhausted,
+    /// A service the server depends on (the idempotency store) cannot be
+    /// reached; the same request may succeed later. Answered `UNAVAILABLE`.
+    Unavailable,
 }
 
 /// The error an agent method returns.
 ///
-/// Any `std::error::Error` converts into an [`ErrorKind::Internal`] error, so
-/// `?` works on I/O, HTTP or database errors inside an agent. A failure of the
-/// *job* (as opposed to the request) is not an error: answer a
+/// `?` converts into an [`ErrorKind::Internal`] error from any
+/// `std::error::Error`, `anyhow::Error`, `Box<dyn Error + Send + Sync>`,
+/// `String` or `&str`, keeping the chain of causes in the message. A failure
+/// of the *job* (as opposed to the request) is not an error: answer a
 /// [`Resource`](crate::Resource) in a failed phase instead.
 pub struct AgentError {
     kind: ErrorKind,
@@ -78,6 +74,16 @@ impl AgentError {
         Self::new(ErrorKind::Unimplemented, message)
     }
 
+    /// Too much was asked at once.
+    pub fn resource_exhausted(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::ResourceExhausted, message)
+    }
+
+    /// A service the server depends on cannot be reached for now.
+    pub fn unavailable(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -107,8 +113,14 @@ impl fmt::Display for AgentError {
     }
 }
 
-impl<E: std::error::Error + Send + Sync + 'static> From<E> for AgentError {
+/// Every type `?` should accept converts into a boxed error: any
+/// `std::error::Error`, `anyhow::Error`, `String`, `&str` and the box itself.
+impl<E> From<E> for AgentError
+where
+    E: Into<Box<dyn StdError + Send + Sync + 'static>>,
+{
     fn from(error: E) -> Self {
+        let error: Box<dyn StdError + Send + Sync> = error.into();
         let mut message = error.to_string();
         let mut source = error.source();
         while let Some(cause) = source {
@@ -120,15 +132,16 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for AgentError {
     }
 }
 
-impl From<AgentError> for tonic::Status {
-    fn from(error: AgentError) -> Self {
-        tonic::Status::new(error.kind.code(), error.message)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fails_with<E>(error: E) -> Result<(), AgentError>
+    where
+        AgentError: From<E>,
+    {
+        Err(error)?
+    }
 
     #[test]
     fn any_std_error_becomes_internal_with_its_causes() {
@@ -139,13 +152,17 @@ mod tests {
     }
 
     #[test]
-    fn kinds_map_to_grpc_codes() {
-        let status = tonic::Status::from(AgentError::invalid_argument("resource_meta: bad"));
-        assert_eq!(status.code(), tonic::Code::InvalidArgument);
-        assert_eq!(status.message(), "resource_meta: bad");
+    fn question_mark_takes_strings_boxes_and_anyhow() {
+        assert_eq!(fails_with("plain").unwrap_err().message(), "plain");
         assert_eq!(
-            tonic::Status::from(AgentError::unimplemented("x")).code(),
-            tonic::Code::Unimplemented
+            fails_with(String::from("owned")).unwrap_err().message(),
+            "owned"
         );
+        let boxed: Box<dyn StdError + Send + Sync> = "boxed".into();
+        assert_eq!(fails_with(boxed).unwrap_err().message(), "boxed");
+        let chained = anyhow::anyhow!("root cause").context("while querying");
+        let error = fails_with(chained).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Internal);
+        assert_eq!(error.message(), "while querying: root cause");
     }
 }

@@ -9,13 +9,18 @@
 extern crate self as agent_core;
 
 pub mod agent;
+pub mod connection;
 pub mod context;
+pub mod dispatch;
 pub mod error;
+pub mod guard;
 pub mod literal;
 pub mod proto;
 mod protobuf_struct;
 pub mod registry;
 pub mod resource;
+pub mod server;
+pub mod testing;
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
 #[cfg(doctest)]
@@ -30,14 +35,12 @@ pub use agent::{
     AsyncAgent, DynAsyncAgent, DynSyncAgent, LogsQuery, MetricResult, MetricsQuery, SyncAgent,
     TaskCategory, TaskLogs,
 };
-pub use context::TaskContext;
+pub use connection::Connection;
+pub use context::{ExecutionMetadata, TaskContext};
 pub use error::{AgentError, ErrorKind};
 pub use literal::{FromLiteral, IntoLiteral, LiteralError};
 pub use registry::{Registry, RegistryBuilder, RegistryError};
-pub use resource::{LogLink, Phase, Resource};
-pub mod guard;
-pub mod server;
-pub mod testing;
+pub use resource::{LogLink, Phase, Resource, ResourceParts};
 
 pub use server::AgentServer;
 pub use server::cli::{serve_cli, serve_cli_with};
@@ -141,8 +144,8 @@ pub use agent_macros::sync_agent;
 /// Everything an agent's code needs: `use agent_core::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AgentError, FromLiteral, IntoLiteral, Phase, Resource, TaskCategory, TaskContext,
-        async_agent, sync_agent,
+        AgentError, Connection, FromLiteral, IntoLiteral, Phase, Resource, TaskCategory,
+        TaskContext, async_agent, sync_agent,
     };
     pub use serde::{Deserialize, Serialize};
 }

@@ -1,11 +1,11 @@
-//! The [`Registry`]: which agent serves which task category, and the agent
-//! metadata answered by `ListAgents` and `GetAgent`.
+//! The [`Registry`]: which agent serves which task category, the lookups
+//! every front door shares (with their error messages), and the agent
+//! metadata that `ListAgents` and `ListConnectors` answer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use crate::proto::flyteidl::admin;
-use crate::{AsyncAgent, DynAsyncAgent, DynSyncAgent, SyncAgent, TaskCategory};
+use crate::{AgentError, AsyncAgent, DynAsyncAgent, DynSyncAgent, SyncAgent, TaskCategory};
 
 /// An agent of either kind, ready to serve.
 #[derive(Clone)]
@@ -98,20 +98,22 @@ pub enum RegistryError {
     },
 }
 
-/// Why no agent was found for a request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("no agent serves task category {requested}; this server serves: {registered}")]
-pub struct UnknownCategory {
-    /// The category asked for.
-    pub requested: TaskCategory,
-    /// The categories this server serves, comma-separated.
-    pub registered: String,
+/// What the registry tells about one agent: its name, kind and task
+/// categories, grouped by name as `ListAgents` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentMetadata {
+    /// The agent's display name.
+    pub name: String,
+    /// Whether it runs tasks in one call.
+    pub is_sync: bool,
+    /// The task categories it serves, in registration order.
+    pub task_categories: Vec<TaskCategory>,
 }
 
 /// Which agent serves which task category.
 pub struct Registry {
     agents: HashMap<TaskCategory, RegisteredAgent>,
-    metadata: Vec<admin::Agent>,
+    metadata: Vec<AgentMetadata>,
 }
 
 impl Registry {
@@ -131,21 +133,73 @@ impl Registry {
     }
 
     /// The agent for `category`.
-    pub fn get(&self, category: &TaskCategory) -> Result<&RegisteredAgent, UnknownCategory> {
-        self.agents.get(category).ok_or_else(|| UnknownCategory {
-            requested: category.clone(),
-            registered: self.describe_categories(),
+    ///
+    /// Fails with `NOT_FOUND`, listing the categories served, when there is
+    /// none.
+    pub fn get(&self, category: &TaskCategory) -> Result<&RegisteredAgent, AgentError> {
+        self.agents.get(category).ok_or_else(|| {
+            AgentError::not_found(format!(
+                "no agent serves task category {category}; this server serves: {}",
+                self.describe_categories()
+            ))
         })
     }
 
+    /// The async agent for `category`.
+    ///
+    /// Fails with `NOT_FOUND` when there is none, and with
+    /// `INVALID_ARGUMENT` when a sync agent serves it.
+    pub fn async_agent(
+        &self,
+        category: &TaskCategory,
+    ) -> Result<&Arc<dyn DynAsyncAgent>, AgentError> {
+        match self.get(category)? {
+            RegisteredAgent::Async(agent) => Ok(agent),
+            RegisteredAgent::Sync(agent) => Err(AgentError::invalid_argument(format!(
+                "task category {category} is served by the sync agent `{}`, which runs a task \
+                 in one call: send it with SyncAgentService.ExecuteTaskSync instead",
+                agent.name()
+            ))),
+        }
+    }
+
+    /// The sync agent for `category`.
+    ///
+    /// Fails with `NOT_FOUND` when there is none, and with
+    /// `INVALID_ARGUMENT` when an async agent serves it.
+    pub fn sync_agent(
+        &self,
+        category: &TaskCategory,
+    ) -> Result<&Arc<dyn DynSyncAgent>, AgentError> {
+        match self.get(category)? {
+            RegisteredAgent::Sync(agent) => Ok(agent),
+            RegisteredAgent::Async(agent) => Err(AgentError::invalid_argument(format!(
+                "task category {category} is served by the async agent `{}`, which starts a \
+                 job and is polled for it: send it with AsyncAgentService.CreateTask instead",
+                agent.name()
+            ))),
+        }
+    }
+
     /// The metadata of every agent, grouped by agent name, as `ListAgents` answers.
-    pub fn agents(&self) -> &[admin::Agent] {
+    pub fn agents(&self) -> &[AgentMetadata] {
         &self.metadata
     }
 
     /// The metadata of the agent called `name`.
-    pub fn agent(&self, name: &str) -> Option<&admin::Agent> {
-        self.metadata.iter().find(|agent| agent.name == name)
+    ///
+    /// Fails with `NOT_FOUND`, listing the names served, when there is none.
+    pub fn agent(&self, name: &str) -> Result<&AgentMetadata, AgentError> {
+        self.metadata
+            .iter()
+            .find(|agent| agent.name == name)
+            .ok_or_else(|| {
+                let known: Vec<_> = self.metadata.iter().map(|a| a.name.as_str()).collect();
+                AgentError::not_found(format!(
+                    "no agent is named `{name}`; this server has: {}",
+                    known.join(", ")
+                ))
+            })
     }
 
     /// The number of task categories served.
@@ -208,7 +262,7 @@ impl RegistryBuilder {
     /// Checks that every category has one agent and builds the registry.
     pub fn build(self) -> Result<Registry, RegistryError> {
         let mut agents: HashMap<TaskCategory, RegisteredAgent> = HashMap::new();
-        let mut metadata: BTreeMap<String, admin::Agent> = BTreeMap::new();
+        let mut metadata: BTreeMap<String, AgentMetadata> = BTreeMap::new();
         for agent in self.agents {
             let category = agent.task_category();
             let name = agent.name();
@@ -224,24 +278,15 @@ impl RegistryBuilder {
             }
             let entry = metadata
                 .entry(name.clone())
-                .or_insert_with(|| admin::Agent {
+                .or_insert_with(|| AgentMetadata {
                     name: name.clone(),
                     is_sync: agent.is_sync(),
-                    ..Default::default()
+                    task_categories: Vec::new(),
                 });
             if entry.is_sync != agent.is_sync() {
                 return Err(RegistryError::NameUsedByBothKinds { name });
             }
-            // Propeller reads the deprecated list as version 0 of each type.
-            #[allow(deprecated)]
-            let task_types = &mut entry.supported_task_types;
-            if category.version == 0 && !task_types.contains(&category.name) {
-                task_types.push(category.name.clone());
-            }
-            entry.supported_task_categories.push(admin::TaskCategory {
-                name: category.name.clone(),
-                version: category.version,
-            });
+            entry.task_categories.push(category.clone());
             agents.insert(category, agent);
         }
         Ok(Registry {

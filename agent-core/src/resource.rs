@@ -1,16 +1,18 @@
 //! [`Resource`]: the state of a job as an agent reports it, with its phase,
 //! message, log links, outputs and custom info.
 
+use prost::Message;
 use serde::Serialize;
 
 use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder};
-use crate::proto::flyteidl::{admin, core};
+use crate::proto::flyteidl::core;
 use crate::{AgentError, protobuf_struct};
 
 /// The phase of a job, as Flyte's `TaskExecution.Phase` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Phase {
     /// Not known yet.
+    #[default]
     Undefined,
     /// Accepted, waiting to start.
     Queued,
@@ -60,17 +62,6 @@ impl Phase {
             P::Initializing => Phase::Initializing,
             P::WaitingForResources => Phase::WaitingForResources,
             P::RetryableFailed => Phase::RetryableFailed,
-        }
-    }
-
-    /// The deprecated `flyteidl.admin.State` that older propellers read.
-    pub fn to_state(self) -> admin::State {
-        match self {
-            Phase::Succeeded => admin::State::Succeeded,
-            Phase::Running | Phase::Initializing => admin::State::Running,
-            Phase::Queued | Phase::WaitingForResources | Phase::Undefined => admin::State::Pending,
-            Phase::Failed | Phase::Aborted => admin::State::PermanentFailure,
-            Phase::RetryableFailed => admin::State::RetryableFailure,
         }
     }
 
@@ -198,9 +189,12 @@ impl Resource {
         &self.log_links
     }
 
-    /// Encodes the resource for the wire, with the phase in both `phase` and
-    /// the deprecated `state`.
-    pub fn into_proto(self) -> Result<admin::Resource, AgentError> {
+    /// Checks the outputs and custom info and hands the resource's parts
+    /// over, for a protocol adapter to encode.
+    ///
+    /// Fails with `INTERNAL` when an output could not be encoded or the
+    /// custom info is not a JSON object.
+    pub fn into_parts(self) -> Result<ResourceParts, AgentError> {
         let outputs = self
             .outputs
             .map(LiteralMapBuilder::build)
@@ -220,24 +214,92 @@ impl Resource {
                 return Err(AgentError::internal(format!("resource custom_info: {e}")));
             }
         };
-        #[allow(deprecated)]
-        Ok(admin::Resource {
-            state: self.phase.to_state() as i32,
-            phase: self.phase.to_proto() as i32,
-            outputs,
+        Ok(ResourceParts {
+            phase: self.phase,
             message: self.message,
-            log_links: self
-                .log_links
-                .into_iter()
-                .map(|link| core::TaskLog {
-                    uri: link.uri,
-                    name: link.name,
-                    ..Default::default()
-                })
-                .collect(),
+            log_links: self.log_links,
+            outputs,
             custom_info,
-            agent_error: None,
         })
+    }
+}
+
+/// A [`Resource`] whose outputs and custom info are encoded: what protocol
+/// adapters send, and what clients read back.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceParts {
+    /// The phase.
+    pub phase: Phase,
+    /// The message shown to the user.
+    pub message: String,
+    /// Links to the job's logs or console.
+    pub log_links: Vec<LogLink>,
+    /// The outputs, when the job produced them.
+    pub outputs: Option<core::LiteralMap>,
+    /// The custom info.
+    pub custom_info: Option<prost_types::Struct>,
+}
+
+impl ResourceParts {
+    /// The parts as bytes, for a guard store to keep.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
+        StoredResource {
+            phase: self.phase.to_proto() as i32,
+            message: self.message.clone(),
+            log_links: self.log_links.iter().cloned().map(Into::into).collect(),
+            outputs: self.outputs.clone(),
+            custom_info: self.custom_info.clone(),
+        }
+        .encode_to_vec()
+    }
+
+    /// The parts [`to_bytes`](Self::to_bytes) wrote.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, AgentError> {
+        let stored = StoredResource::decode(bytes)
+            .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
+        let phase = core::task_execution::Phase::try_from(stored.phase)
+            .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
+        Ok(ResourceParts {
+            phase: Phase::from_proto(phase),
+            message: stored.message,
+            log_links: stored.log_links.into_iter().map(Into::into).collect(),
+            outputs: stored.outputs,
+            custom_info: stored.custom_info,
+        })
+    }
+}
+
+/// How [`ResourceParts`] are kept in a guard store.
+#[derive(Clone, PartialEq, prost::Message)]
+struct StoredResource {
+    #[prost(int32, tag = "1")]
+    phase: i32,
+    #[prost(string, tag = "2")]
+    message: String,
+    #[prost(message, repeated, tag = "3")]
+    log_links: Vec<core::TaskLog>,
+    #[prost(message, optional, tag = "4")]
+    outputs: Option<core::LiteralMap>,
+    #[prost(message, optional, tag = "5")]
+    custom_info: Option<prost_types::Struct>,
+}
+
+impl From<LogLink> for core::TaskLog {
+    fn from(link: LogLink) -> Self {
+        core::TaskLog {
+            uri: link.uri,
+            name: link.name,
+            ..Default::default()
+        }
+    }
+}
+
+impl From<core::TaskLog> for LogLink {
+    fn from(log: core::TaskLog) -> Self {
+        LogLink {
+            name: log.name,
+            uri: log.uri,
+        }
     }
 }
 
@@ -246,41 +308,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phase_goes_to_both_phase_and_state() {
-        let wire = Resource::succeeded().into_proto().unwrap();
-        assert_eq!(wire.phase, core::task_execution::Phase::Succeeded as i32);
-        #[allow(deprecated)]
-        let state = wire.state;
-        assert_eq!(state, admin::State::Succeeded as i32);
-
-        let wire = Resource::retryable_failure("flaky").into_proto().unwrap();
-        assert_eq!(
-            wire.phase,
-            core::task_execution::Phase::RetryableFailed as i32
-        );
-        assert_eq!(wire.message, "flaky");
-    }
-
-    #[test]
-    fn every_phase_has_its_deprecated_state() {
-        use admin::State;
-        let expected = [
-            (Phase::Undefined, State::Pending),
-            (Phase::Queued, State::Pending),
-            (Phase::WaitingForResources, State::Pending),
-            (Phase::Initializing, State::Running),
-            (Phase::Running, State::Running),
-            (Phase::Succeeded, State::Succeeded),
-            (Phase::Failed, State::PermanentFailure),
-            (Phase::Aborted, State::PermanentFailure),
-            (Phase::RetryableFailed, State::RetryableFailure),
+    fn every_phase_round_trips_through_the_proto_enum() {
+        let phases = [
+            Phase::Undefined,
+            Phase::Queued,
+            Phase::Running,
+            Phase::Succeeded,
+            Phase::Aborted,
+            Phase::Failed,
+            Phase::Initializing,
+            Phase::WaitingForResources,
+            Phase::RetryableFailed,
         ];
-        for (phase, state) in expected {
-            let wire = Resource::new(phase).into_proto().unwrap();
-            #[allow(deprecated)]
-            let written = wire.state;
-            assert_eq!(written, state as i32, "{phase:?}");
-            assert_eq!(wire.phase, phase.to_proto() as i32);
+        for phase in phases {
             assert_eq!(Phase::from_proto(phase.to_proto()), phase);
         }
     }
@@ -291,23 +331,36 @@ mod tests {
         struct Info {
             job: u32,
         }
-        let wire = Resource::running()
+        let parts = Resource::running()
             .log_link("console", "http://x/1")
             .output("o0", 7_i64)
             .custom_info(Info { job: 1 })
-            .into_proto()
+            .into_parts()
             .unwrap();
-        assert_eq!(wire.log_links[0].name, "console");
-        assert!(wire.outputs.unwrap().literals.contains_key("o0"));
-        assert!(wire.custom_info.unwrap().fields.contains_key("job"));
+        assert_eq!(parts.phase, Phase::Running);
+        assert_eq!(parts.log_links[0].name, "console");
+        assert!(parts.outputs.unwrap().literals.contains_key("o0"));
+        assert!(parts.custom_info.unwrap().fields.contains_key("job"));
     }
 
     #[test]
     fn custom_info_that_is_not_an_object_is_an_error() {
         let error = Resource::succeeded()
             .custom_info(3)
-            .into_proto()
+            .into_parts()
             .unwrap_err();
         assert!(error.message().contains("JSON object"), "{error}");
+    }
+
+    #[test]
+    fn parts_round_trip_through_their_stored_bytes() {
+        let parts = Resource::retryable_failure("flaky")
+            .log_link("console", "http://x/1")
+            .output("o0", "text")
+            .custom_info(serde_json::json!({"attempt": 2}))
+            .into_parts()
+            .unwrap();
+        assert_eq!(ResourceParts::from_bytes(&parts.to_bytes()).unwrap(), parts);
+        assert!(ResourceParts::from_bytes(b"\xff").is_err());
     }
 }

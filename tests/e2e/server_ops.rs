@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use agent_core::server::SERVICE_NAMES;
+use agent_core::server::service_names;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -18,7 +18,7 @@ use crate::support::{create_request, start, start_with};
 async fn health_reports_every_agent_service_serving() {
     let (server, _) = start().await;
     let mut health = HealthClient::new(server.channel());
-    for service in SERVICE_NAMES.into_iter().chain([""]) {
+    for service in service_names().chain([""]) {
         let status = health
             .check(HealthCheckRequest {
                 service: service.to_string(),
@@ -49,7 +49,7 @@ async fn reflection_lists_the_agent_services() {
         panic!("a list of services")
     };
     let names: Vec<_> = list.service.iter().map(|s| s.name.as_str()).collect();
-    for service in SERVICE_NAMES {
+    for service in service_names() {
         assert!(names.contains(&service), "{names:?}");
     }
 }

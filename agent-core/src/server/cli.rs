@@ -138,9 +138,9 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
     let metrics = bind(metrics_address).await?;
     for agent in registry.agents() {
         let categories: Vec<String> = agent
-            .supported_task_categories
+            .task_categories
             .iter()
-            .map(|c| format!("{} (version {})", c.name, c.version))
+            .map(ToString::to_string)
             .collect();
         tracing::info!(
             agent = agent.name,

@@ -1,13 +1,20 @@
-//! The gRPC agent server: the three agent services, gRPC health and
-//! reflection on one port, Prometheus metrics on another, graceful shutdown.
+//! The gRPC agent server: the agent services of Flyte 1 (`flyteidl.service`)
+//! and Flyte 2 (`flyteidl2.connector`), gRPC health and reflection on one
+//! port, Prometheus metrics on another, graceful shutdown.
+//!
+//! A request travels one way: a protocol adapter (`flyte1/`, `flyte2/`)
+//! converts it to the core's types, the [`Dispatcher`] runs it, the adapter
+//! converts the answer back. [`AgentServer::routes`] builds the services
+//! apart from serving them, so TLS and tower layers have one place each.
 
-mod async_service;
-mod call;
 pub mod cli;
-mod metadata_service;
+mod flyte1;
+mod log_chunks;
 pub mod metrics;
-mod request_key;
-mod sync_service;
+mod routes;
+mod shared;
+pub mod status;
+mod transport;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -15,26 +22,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tonic::transport::server::TcpIncoming;
-use tonic_health::ServingStatus;
 
+use crate::dispatch::{DEFAULT_ANSWER_TTL, DEFAULT_WORKERS, Dispatcher};
 use crate::guard::{Guard, GuardLimits, GuardStore, MemoryGuardStore};
-use crate::proto::flyteidl::service::{
-    agent_metadata_service_server::AgentMetadataServiceServer,
-    async_agent_service_server::AsyncAgentServiceServer,
-    sync_agent_service_server::SyncAgentServiceServer,
-};
 use crate::{Registry, RegistryError};
-use call::ServerState;
 use metrics::Metrics;
+use shared::Shared;
 
-/// The fully qualified names of the agent services, as health checks name them.
-pub const SERVICE_NAMES: [&str; 3] = [
-    "flyteidl.service.AsyncAgentService",
-    "flyteidl.service.SyncAgentService",
-    "flyteidl.service.AgentMetadataService",
-];
+pub use routes::{AgentRoutes, service_names};
+pub use transport::{bind, shutdown_signal};
 
 /// How the server runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,10 +58,10 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
-            worker: 10,
+            worker: DEFAULT_WORKERS,
             metrics_prefix: metrics::DEFAULT_METRICS_PREFIX.to_string(),
             max_message_bytes: 4 * 1024 * 1024,
-            idempotency_ttl: Duration::from_secs(3600),
+            idempotency_ttl: DEFAULT_ANSWER_TTL,
             guard_limits: GuardLimits::default(),
             read_timeout: Duration::from_secs(30),
             drain_delay: Duration::ZERO,
@@ -132,6 +128,30 @@ impl AgentServer {
         self
     }
 
+    /// The services, health and reflection, ready to be served on any
+    /// listener.
+    ///
+    /// Fails when the metrics prefix makes an invalid metric name.
+    pub async fn routes(&self) -> Result<AgentRoutes, ServeError> {
+        let store = self
+            .guard_store
+            .clone()
+            .unwrap_or_else(|| Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
+        let dispatcher = Dispatcher::new(Arc::clone(&self.registry))
+            .guard(Guard::new(store))
+            .workers(self.options.worker)
+            .answer_ttl(self.options.idempotency_ttl);
+        let shared = Arc::new(Shared {
+            dispatcher,
+            metrics: Metrics::new(&self.options.metrics_prefix)?,
+            read_timeout: self.options.read_timeout,
+            // Each line is sent twice (structured and plain): a quarter of the
+            // message limit leaves room for both and the framing.
+            log_body_bytes: (self.options.max_message_bytes / 4).clamp(1024, 1024 * 1024),
+        });
+        AgentRoutes::new(shared, self.options.max_message_bytes).await
+    }
+
     /// Serves gRPC on `grpc` and, when given, `/metrics` on `metrics`, until
     /// `shutdown` resolves; then answers health checks with `NOT_SERVING`,
     /// goes on serving for [`ServerOptions::drain_delay`], stops accepting
@@ -143,146 +163,12 @@ impl AgentServer {
         metrics: Option<TcpListener>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
-        let metrics_registry = Metrics::new(&self.options.metrics_prefix)?;
-        let store = self
-            .guard_store
-            .unwrap_or_else(|| Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
-        let state = Arc::new(ServerState::new(
-            Arc::clone(&self.registry),
-            metrics_registry.clone(),
-            Guard::new(store),
-            &self.options,
-        ));
-
-        let (stopping, stop_requested) = watch::channel(false);
-        tokio::spawn(async move {
-            shutdown.await;
-            let _ = stopping.send(true);
-        });
-        let stopped = move || {
-            let mut stop_requested = stop_requested.clone();
-            async move {
-                let _ = stop_requested.wait_for(|stop| *stop).await;
-            }
+        let routes = self.routes().await?;
+        let shutdown = transport::Shutdown {
+            signal: shutdown,
+            drain_delay: self.options.drain_delay,
+            grace: self.options.shutdown_grace,
         };
-
-        let metrics_server = metrics.map(|listener| {
-            let router = metrics_registry.router();
-            let stopped = stopped();
-            tokio::spawn(async move {
-                axum::serve(listener, router)
-                    .with_graceful_shutdown(stopped)
-                    .await
-            })
-        });
-
-        let (health, health_service) = tonic_health::server::health_reporter();
-        for name in SERVICE_NAMES {
-            health
-                .set_service_status(name, ServingStatus::Serving)
-                .await;
-        }
-        let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        };
-        let reflection_v1 = reflection().build_v1()?;
-        let reflection_v1alpha = reflection().build_v1alpha()?;
-
-        let limit = self.options.max_message_bytes;
-        let async_service = AsyncAgentServiceServer::new(async_service::AsyncAgentHandler {
-            state: Arc::clone(&state),
-        })
-        .max_decoding_message_size(limit)
-        .max_encoding_message_size(limit);
-        let sync_service = SyncAgentServiceServer::new(sync_service::SyncAgentHandler {
-            state: Arc::clone(&state),
-        })
-        .max_decoding_message_size(limit)
-        .max_encoding_message_size(limit);
-        let metadata_service = AgentMetadataServiceServer::new(metadata_service::MetadataHandler {
-            registry: Arc::clone(&self.registry),
-        });
-
-        let drain_delay = self.options.drain_delay;
-        let grpc_stopped = {
-            let stopped = stopped();
-            async move {
-                stopped.await;
-                for name in SERVICE_NAMES.into_iter().chain([""]) {
-                    health
-                        .set_service_status(name, ServingStatus::NotServing)
-                        .await;
-                }
-                if !drain_delay.is_zero() {
-                    tracing::info!(?drain_delay, "shutting down: serving while traffic drains");
-                    tokio::time::sleep(drain_delay).await;
-                }
-                tracing::info!("shutting down: finishing the requests in flight");
-            }
-        };
-        let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
-        let serve = tonic::transport::Server::builder()
-            .add_service(health_service)
-            .add_service(reflection_v1)
-            .add_service(reflection_v1alpha)
-            .add_service(async_service)
-            .add_service(sync_service)
-            .add_service(metadata_service)
-            .serve_with_incoming_shutdown(incoming, grpc_stopped);
-        let grace = self.options.shutdown_grace;
-        let grace_over = {
-            let stopped = stopped();
-            async move {
-                stopped.await;
-                tokio::time::sleep(drain_delay + grace).await;
-            }
-        };
-        let served = tokio::select! {
-            served = serve => served,
-            () = grace_over => {
-                tracing::warn!(?grace, "requests still in flight after the grace period: closing");
-                Ok(())
-            }
-        };
-
-        if let Some(metrics_server) = metrics_server
-            && let Ok(metrics_served) = metrics_server.await
-        {
-            metrics_served?;
-        }
-        Ok(served?)
-    }
-}
-
-/// Binds a TCP listener, with an error that names the address.
-pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|source| ServeError::Bind { address, source })
-}
-
-/// Resolves on SIGTERM (what Kubernetes sends) or Ctrl-C.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received Ctrl-C"),
-        () = terminate => tracing::info!("received SIGTERM"),
+        transport::serve(routes, grpc, metrics, shutdown).await
     }
 }

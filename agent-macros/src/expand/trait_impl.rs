@@ -170,6 +170,11 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
         params.push(quote!(#binding: #expected));
     }
 
+    if matches!(role, crate::model::Role::Get | crate::model::Role::Delete) {
+        let binding = Ident::new("connection", Span::mixed_site());
+        params.push(quote!(#binding: #krate::Connection));
+    }
+
     let output = match role.output() {
         Output::Metadata => quote!(Self::Metadata),
         Output::Resource => quote!(#krate::Resource),

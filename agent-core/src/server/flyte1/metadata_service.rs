@@ -6,13 +6,25 @@ use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::convert;
 use crate::Registry;
 use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::agent_metadata_service_server::AgentMetadataService;
+use crate::server::status;
 
-/// Answers what agents a registry holds.
+/// Answers what agents a registry holds, over Flyte 1.
 pub(crate) struct MetadataHandler {
-    pub(crate) registry: Arc<Registry>,
+    /// The answer to `ListAgents`, built once.
+    agents: Vec<admin::Agent>,
+    registry: Arc<Registry>,
+}
+
+impl MetadataHandler {
+    /// A handler for the agents of `registry`.
+    pub(crate) fn new(registry: Arc<Registry>) -> Self {
+        let agents = registry.agents().iter().map(convert::agent).collect();
+        MetadataHandler { agents, registry }
+    }
 }
 
 #[tonic::async_trait]
@@ -22,23 +34,13 @@ impl AgentMetadataService for MetadataHandler {
         request: Request<admin::GetAgentRequest>,
     ) -> Result<Response<admin::GetAgentResponse>, Status> {
         let name = request.into_inner().name;
-        match self.registry.agent(&name) {
-            Some(agent) => Ok(Response::new(admin::GetAgentResponse {
-                agent: Some(agent.clone()),
-            })),
-            None => {
-                let known: Vec<_> = self
-                    .registry
-                    .agents()
-                    .iter()
-                    .map(|agent| agent.name.as_str())
-                    .collect();
-                Err(Status::not_found(format!(
-                    "no agent is named `{name}`; this server has: {}",
-                    known.join(", ")
-                )))
-            }
-        }
+        let agent = self
+            .registry
+            .agent(&name)
+            .map_err(status::from_agent_error)?;
+        Ok(Response::new(admin::GetAgentResponse {
+            agent: Some(convert::agent(agent)),
+        }))
     }
 
     async fn list_agents(
@@ -46,7 +48,7 @@ impl AgentMetadataService for MetadataHandler {
         _request: Request<admin::ListAgentsRequest>,
     ) -> Result<Response<admin::ListAgentsResponse>, Status> {
         Ok(Response::new(admin::ListAgentsResponse {
-            agents: self.registry.agents().to_vec(),
+            agents: self.agents.clone(),
         }))
     }
 }

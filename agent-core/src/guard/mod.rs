@@ -10,16 +10,59 @@
 //! The store behind the guard is a [`GuardStore`]: [`MemoryGuardStore`] by
 //! default; a store shared by several replicas (Redis...) makes them agree.
 
-use std::collections::{HashMap, VecDeque};
+pub(crate) mod key;
+mod memory;
+
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use tokio::sync::watch;
-use tokio::time::Instant;
 
 use crate::AgentError;
+
+pub use memory::{GuardLimits, MemoryGuardStore};
+
+/// Why a [`GuardStore`] could not claim, complete or release a key.
+#[derive(Debug, thiserror::Error)]
+#[error("the idempotency store failed: {message}")]
+pub struct StoreError {
+    message: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure described by `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure described by `message`, caused by `source`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        StoreError {
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+}
+
+impl StoreError {
+    /// The error a request that cannot be guarded is answered with:
+    /// `UNAVAILABLE`, as the same request may succeed once the store is back.
+    fn into_agent_error(self) -> AgentError {
+        match &self.source {
+            Some(source) => AgentError::unavailable(format!("{self}: {source}")),
+            None => AgentError::unavailable(self),
+        }
+    }
+}
 
 /// What [`GuardStore::claim`] answers.
 pub enum Claim {
@@ -39,7 +82,7 @@ pub enum Claim {
 /// that a key held by a process that died is freed.
 pub trait GuardStore: Send + Sync + 'static {
     /// Claims `key`: atomically takes it when free, or says who has it.
-    fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>>;
+    fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, StoreError>>;
     /// Stores the answer of the call that holds `key` for `ttl`, releasing
     /// the key.
     fn complete<'a>(
@@ -47,181 +90,9 @@ pub trait GuardStore: Send + Sync + 'static {
         key: &'a str,
         answer: Vec<u8>,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), AgentError>>;
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Frees `key` without an answer (the call failed or was cancelled).
-    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>>;
-}
-
-/// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GuardLimits {
-    /// How many answers are kept at most.
-    pub capacity: usize,
-    /// How many bytes of answers are kept at most.
-    pub max_bytes: usize,
-}
-
-impl Default for GuardLimits {
-    fn default() -> Self {
-        GuardLimits {
-            capacity: 100_000,
-            max_bytes: 256 * 1024 * 1024,
-        }
-    }
-}
-
-/// The longest an answer is kept, whatever TTL is asked for.
-const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
-
-enum Slot {
-    Running(watch::Sender<()>),
-    Done { answer: Vec<u8>, expires: Instant },
-}
-
-#[derive(Default)]
-struct Slots {
-    by_key: HashMap<String, Slot>,
-    completion_order: VecDeque<(String, Instant)>,
-    answers: usize,
-    answer_bytes: usize,
-}
-
-impl Slots {
-    /// Removes the answer stored under `key`, if it is the one that expires
-    /// at `expires`.
-    fn evict(&mut self, key: &str, expires: Instant) {
-        if let Some(Slot::Done {
-            answer,
-            expires: stored,
-        }) = self.by_key.get(key)
-            && *stored == expires
-        {
-            self.answers -= 1;
-            self.answer_bytes -= answer.len();
-            self.by_key.remove(key);
-        }
-    }
-
-    /// Replaces what `key` holds, keeping the answer counts right.
-    fn insert(&mut self, key: &str, slot: Slot) {
-        if let Slot::Done { answer, .. } = &slot {
-            self.answers += 1;
-            self.answer_bytes += answer.len();
-        }
-        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(key.to_string(), slot) {
-            self.answers -= 1;
-            self.answer_bytes -= answer.len();
-        }
-    }
-}
-
-/// A [`GuardStore`] in this process's memory, bounded by [`GuardLimits`].
-pub struct MemoryGuardStore {
-    limits: GuardLimits,
-    slots: Mutex<Slots>,
-}
-
-impl MemoryGuardStore {
-    /// An empty store with the given limits.
-    pub fn new(limits: GuardLimits) -> Self {
-        MemoryGuardStore {
-            limits,
-            slots: Mutex::new(Slots::default()),
-        }
-    }
-
-    /// How many answers and running calls are held.
-    pub fn len(&self) -> usize {
-        self.lock().by_key.len()
-    }
-
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether an answer is stored under `key`.
-    pub fn has_answer(&self, key: &str) -> bool {
-        matches!(self.lock().by_key.get(key), Some(Slot::Done { .. }))
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
-        // No update can be left half done: none of them panics midway.
-        self.slots
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn claim_now(&self, key: &str) -> Claim {
-        let mut slots = self.lock();
-        match slots.by_key.get(key) {
-            Some(Slot::Done { answer, expires }) if *expires > Instant::now() => {
-                return Claim::Completed(answer.clone());
-            }
-            Some(Slot::Running(sender)) => {
-                let mut receiver = sender.subscribe();
-                return Claim::Pending(Box::pin(async move {
-                    // Resolves when the holder drops the sender: completed or released.
-                    while receiver.changed().await.is_ok() {}
-                }));
-            }
-            _ => {}
-        }
-        let (sender, _) = watch::channel(());
-        slots.insert(key, Slot::Running(sender));
-        Claim::Acquired
-    }
-
-    fn complete_now(&self, key: &str, answer: Vec<u8>, ttl: Duration) {
-        let now = Instant::now();
-        let expires = now + ttl.min(MAX_TTL);
-        let mut slots = self.lock();
-        slots.insert(key, Slot::Done { answer, expires });
-        slots.completion_order.push_back((key.to_string(), expires));
-        while let Some((oldest, oldest_expires)) = slots.completion_order.front().cloned() {
-            let over_limits =
-                slots.answers > self.limits.capacity || slots.answer_bytes > self.limits.max_bytes;
-            if !over_limits && oldest_expires > now {
-                break;
-            }
-            slots.evict(&oldest, oldest_expires);
-            slots.completion_order.pop_front();
-        }
-    }
-
-    fn release_now(&self, key: &str) {
-        let mut slots = self.lock();
-        if matches!(slots.by_key.get(key), Some(Slot::Running(_))) {
-            slots.by_key.remove(key);
-        }
-    }
-}
-
-impl Default for MemoryGuardStore {
-    fn default() -> Self {
-        Self::new(GuardLimits::default())
-    }
-}
-
-impl GuardStore for MemoryGuardStore {
-    fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>> {
-        Box::pin(std::future::ready(Ok(self.claim_now(key))))
-    }
-
-    fn complete<'a>(
-        &'a self,
-        key: &'a str,
-        answer: Vec<u8>,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), AgentError>> {
-        self.complete_now(key, answer, ttl);
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>> {
-        self.release_now(key);
-        Box::pin(std::future::ready(Ok(())))
-    }
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 /// Runs calls at most once per key, through a [`GuardStore`].
@@ -247,7 +118,12 @@ impl Guard {
         F: Future<Output = Result<Vec<u8>, AgentError>>,
     {
         loop {
-            match self.store.claim(key).await? {
+            match self
+                .store
+                .claim(key)
+                .await
+                .map_err(StoreError::into_agent_error)?
+            {
                 Claim::Completed(answer) => return Ok(answer),
                 Claim::Pending(finished) => finished.await,
                 Claim::Acquired => break,
@@ -302,6 +178,7 @@ impl Drop for HeldClaim {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::sync::watch;
 
     const HOUR: Duration = Duration::from_secs(3600);
 
@@ -419,7 +296,7 @@ mod tests {
     struct FailingStore(MemoryGuardStore);
 
     impl GuardStore for FailingStore {
-        fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, AgentError>> {
+        fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, StoreError>> {
             self.0.claim(key)
         }
 
@@ -428,11 +305,11 @@ mod tests {
             _key: &'a str,
             _answer: Vec<u8>,
             _ttl: Duration,
-        ) -> BoxFuture<'a, Result<(), AgentError>> {
-            Box::pin(std::future::ready(Err(AgentError::internal("store down"))))
+        ) -> BoxFuture<'a, Result<(), StoreError>> {
+            Box::pin(std::future::ready(Err(StoreError::new("store down"))))
         }
 
-        fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), AgentError>> {
+        fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
             self.0.release(key)
         }
     }

@@ -8,33 +8,19 @@
 
 use prost::Message;
 
-use super::call::template_category;
-use crate::TaskCategory;
-use crate::proto::flyteidl::{admin, core};
+use crate::{TaskCategory, TaskContext};
 
-/// The key of a `CreateTaskRequest`.
-pub(crate) fn create(request: &admin::CreateTaskRequest) -> String {
-    task_key(
-        "create",
-        request.template.as_ref(),
-        request.task_execution_metadata.as_ref(),
-        request.inputs.as_ref(),
-        &request.output_prefix,
-    )
+/// The key of a create: starting `task`'s job.
+pub(crate) fn create(task: &TaskContext) -> String {
+    task_key("create", task)
 }
 
-/// The key of an `ExecuteTaskSync` call.
-pub(crate) fn execute(header: &admin::CreateRequestHeader, inputs: &core::LiteralMap) -> String {
-    task_key(
-        "execute",
-        header.template.as_ref(),
-        header.task_execution_metadata.as_ref(),
-        Some(inputs),
-        &header.output_prefix,
-    )
+/// The key of an execute: running `task` in one call.
+pub(crate) fn execute(task: &TaskContext) -> String {
+    task_key("execute", task)
 }
 
-/// The key of a `DeleteTaskRequest`.
+/// The key of a delete of the job `resource_meta` names.
 pub(crate) fn delete(category: &TaskCategory, resource_meta: &[u8]) -> String {
     format!(
         "delete/{}/{}/{:016x}",
@@ -59,16 +45,10 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
     hash
 }
 
-fn task_key(
-    operation: &str,
-    template: Option<&core::TaskTemplate>,
-    execution: Option<&admin::TaskExecutionMetadata>,
-    inputs: Option<&core::LiteralMap>,
-    output_prefix: &str,
-) -> String {
-    let category = template_category(template);
+fn task_key(operation: &str, task: &TaskContext) -> String {
+    let category = task.task_category();
     let prefix = format!("{operation}/{}/{}", category.name, category.version);
-    if let Some(id) = execution.and_then(|e| e.task_execution_id.as_ref())
+    if let Some(id) = &task.execution.task_execution_id
         && let Some(node) = &id.node_execution_id
     {
         let workflow = node.execution_id.clone().unwrap_or_default();
@@ -85,9 +65,9 @@ fn task_key(
             id.retry_attempt
         );
     }
-    let template = template.map(Message::encode_to_vec).unwrap_or_default();
-    let inputs = inputs.map(Message::encode_to_vec).unwrap_or_default();
-    let hash = fnv1a(&[&template, &inputs, output_prefix.as_bytes()]);
+    let template = task.template.encode_to_vec();
+    let inputs = task.inputs.encode_to_vec();
+    let hash = fnv1a(&[&template, &inputs, task.output_prefix.as_bytes()]);
     format!("{prefix}/request-{hash:016x}")
 }
 
@@ -95,14 +75,17 @@ fn task_key(
 mod tests {
     use super::*;
 
-    fn request(attempt: u32, prefix: &str) -> admin::CreateTaskRequest {
-        admin::CreateTaskRequest {
-            template: Some(core::TaskTemplate {
+    use crate::context::ExecutionMetadata;
+    use crate::proto::flyteidl::core;
+
+    fn request(attempt: u32, prefix: &str) -> TaskContext {
+        TaskContext {
+            template: core::TaskTemplate {
                 r#type: "bq".into(),
                 ..Default::default()
-            }),
+            },
             output_prefix: prefix.into(),
-            task_execution_metadata: Some(admin::TaskExecutionMetadata {
+            execution: ExecutionMetadata {
                 task_execution_id: Some(core::TaskExecutionIdentifier {
                     node_execution_id: Some(core::NodeExecutionIdentifier {
                         node_id: "n0".into(),
@@ -115,7 +98,7 @@ mod tests {
                     ..Default::default()
                 }),
                 ..Default::default()
-            }),
+            },
             ..Default::default()
         }
     }
@@ -129,20 +112,19 @@ mod tests {
     #[test]
     fn without_an_execution_id_equal_requests_hash_alike() {
         let mut first = request(0, "s3://a");
-        first.task_execution_metadata = None;
-        first.inputs = Some(
-            crate::literal::LiteralMapBuilder::new()
-                .with("a", 1)
-                .with("b", "two")
-                .with("c", 3.0)
-                .with("d", true)
-                .build()
-                .unwrap(),
-        );
+        first.execution.task_execution_id = None;
+        first.inputs = crate::literal::LiteralMapBuilder::new()
+            .with("a", 1)
+            .with("b", "two")
+            .with("c", 3.0)
+            .with("d", true)
+            .build()
+            .unwrap();
         let keys: Vec<String> = (0..10)
             .map(|_| {
-                let decoded =
-                    admin::CreateTaskRequest::decode(first.encode_to_vec().as_slice()).unwrap();
+                let mut decoded = first.clone();
+                decoded.inputs =
+                    core::LiteralMap::decode(first.inputs.encode_to_vec().as_slice()).unwrap();
                 create(&decoded)
             })
             .collect();

@@ -5,20 +5,20 @@
 
 use std::sync::Arc;
 
-use prost::Message;
 use tonic::{Request, Response, Status, Streaming};
 
-use super::call::{ServerState, detached, template_category};
-use super::request_key;
+use super::convert;
+use crate::dispatch::Operation;
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::{AgentError, TaskContext};
+use crate::server::shared::Shared;
+use crate::server::status;
 
 use admin::execute_task_sync_request::Part;
 
-/// Serves the sync agents of a registry.
+/// Serves the sync agents of a registry over Flyte 1.
 pub(crate) struct SyncAgentHandler {
-    pub(crate) state: Arc<ServerState>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// Reads the header and the inputs that follow it. A stream that ends after
@@ -70,7 +70,7 @@ impl SyncAgentService for SyncAgentHandler {
         request: Request<Streaming<admin::ExecuteTaskSyncRequest>>,
     ) -> Result<Response<Self::ExecuteTaskSyncStream>, Status> {
         let mut stream = request.into_inner();
-        let read_timeout = self.state.read_timeout;
+        let read_timeout = self.shared.read_timeout;
         let (header, inputs) = tokio::time::timeout(read_timeout, read_request(&mut stream))
             .await
             .map_err(|_| {
@@ -79,45 +79,21 @@ impl SyncAgentService for SyncAgentHandler {
                      {read_timeout:?}; send both, then close the stream"
                 ))
             })??;
-        let category = template_category(header.template.as_ref());
-        self.state
-            .metrics
-            .record_input_size(&category.name, inputs.encoded_len());
+        let task = convert::sync_request(header, inputs).map_err(status::from_agent_error)?;
+        self.shared.record_inputs(&task);
+        let task_type = task.template.r#type.clone();
         let resource = self
-            .state
-            .call(&category.name, "do", async {
-                if header.template.is_none() {
-                    return Err(AgentError::invalid_argument(
-                        "ExecuteTaskSyncRequest: header.template is missing: send the task template",
-                    ));
-                }
-                let agent = self
-                    .state
-                    .sync_agent(&category, "ExecuteTaskSyncRequest.header.template.type")?;
-                if !agent.idempotent() {
-                    let task = TaskContext::from_sync_request(header, inputs);
-                    return agent.execute(task).await?.into_proto();
-                }
-                let key = request_key::execute(&header, &inputs);
-                let task = TaskContext::from_sync_request(header, inputs);
-                let (guard, ttl) = (self.state.guard.clone(), self.state.sync_result_ttl());
-                let encoded = detached(async move {
-                    let execute = async {
-                        let resource = agent.execute(task).await?.into_proto()?;
-                        Ok(resource.encode_to_vec())
-                    };
-                    guard.once(&key, ttl, execute).await
-                })
-                .await?;
-                admin::Resource::decode(encoded.as_slice()).map_err(|e| {
-                    AgentError::internal(format!("a stored sync result is corrupt: {e}"))
-                })
-            })
+            .shared
+            .observe(
+                &task_type,
+                Operation::Execute,
+                self.shared.dispatcher.execute(task),
+            )
             .await?;
         let response = admin::ExecuteTaskSyncResponse {
             res: Some(admin::execute_task_sync_response::Res::Header(
                 admin::ExecuteTaskSyncResponseHeader {
-                    resource: Some(resource),
+                    resource: Some(convert::resource(resource)),
                 },
             )),
         };

@@ -1,0 +1,294 @@
+//! The [`Dispatcher`]: the one path every request travels, whichever front
+//! door it came in by (Flyte 1, Flyte 2, the local runner). It looks the
+//! agent up in the registry, guards creates, deletes and sync runs against
+//! duplicates, runs the agent within the worker limit (a panic becomes an
+//! error), and answers in the core's own types.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::FutureExt;
+use tokio::sync::Semaphore;
+
+use crate::guard::{Guard, key};
+use crate::proto::flyteidl::core;
+use crate::registry::RegisteredAgent;
+use crate::resource::ResourceParts;
+use crate::{
+    AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
+    protobuf_struct,
+};
+
+/// How many agent calls run at once by default, as flytekit's `--worker`.
+pub const DEFAULT_WORKERS: usize = 10;
+
+/// How long a create's or delete's answer is reused by default.
+pub const DEFAULT_ANSWER_TTL: Duration = Duration::from_secs(3600);
+
+/// How long a sync result is reused at most: long enough for Propeller to
+/// retry a call it timed out, short because results carry outputs.
+const SYNC_RESULT_TTL: Duration = Duration::from_secs(60);
+
+/// What a request asks of an agent, as metrics and logs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    /// Start a job.
+    Create,
+    /// Report a job.
+    Get,
+    /// Stop a job.
+    Delete,
+    /// Report a job's metrics.
+    GetMetrics,
+    /// Report a job's logs.
+    GetLogs,
+    /// Run a task in one call.
+    Execute,
+}
+
+impl Operation {
+    /// The `operation` label flytekit's metrics use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Get => "get",
+            Operation::Delete => "delete",
+            Operation::GetMetrics => "get_metrics",
+            Operation::GetLogs => "get_logs",
+            Operation::Execute => "do",
+        }
+    }
+}
+
+/// A job an async agent started: the agent's category, the metadata its
+/// `create` answered, and the connection to reach it with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    /// The category of the agent that started it.
+    pub category: TaskCategory,
+    /// The encoded metadata (`resource_meta`).
+    pub resource_meta: Vec<u8>,
+    /// The secrets and configs sent with the request.
+    pub connection: Connection,
+}
+
+/// What starting a task answered: a job to poll (async agents) or the
+/// finished run (sync agents).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Started {
+    /// The encoded metadata of the started job.
+    Job(Vec<u8>),
+    /// The final state of a task a sync agent ran.
+    Finished(ResourceParts),
+}
+
+/// Serves the agents of a [`Registry`]: every front door calls it.
+#[derive(Clone)]
+pub struct Dispatcher {
+    registry: Arc<Registry>,
+    guard: Guard,
+    answer_ttl: Duration,
+    workers: Arc<Semaphore>,
+}
+
+impl Dispatcher {
+    /// A dispatcher for `registry`, with an in-memory guard,
+    /// [`DEFAULT_WORKERS`] and [`DEFAULT_ANSWER_TTL`].
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Dispatcher {
+            registry,
+            guard: Guard::default(),
+            answer_ttl: DEFAULT_ANSWER_TTL,
+            workers: Arc::new(Semaphore::new(DEFAULT_WORKERS)),
+        }
+    }
+
+    /// Guards calls with `guard`.
+    pub fn guard(mut self, guard: Guard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// Runs at most `workers` agent calls at once (at least one); more wait
+    /// their turn.
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Arc::new(Semaphore::new(workers.max(1)));
+        self
+    }
+
+    /// Reuses a create's or delete's answer for `ttl`.
+    pub fn answer_ttl(mut self, ttl: Duration) -> Self {
+        self.answer_ttl = ttl;
+        self
+    }
+
+    /// The agents served.
+    pub fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Starts `task`'s job with its async agent, and answers the job's
+    /// encoded metadata. Repeats for one task attempt start one job.
+    pub async fn create(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
+        let category = task.task_category();
+        let agent = Arc::clone(self.registry.async_agent(&category)?);
+        let key = agent.idempotent().then(|| key::create(&task));
+        let call = self.contained(category, Operation::Create, async move {
+            agent.create(task).await
+        });
+        match key {
+            Some(key) => self.guarded(key, self.answer_ttl, call).await,
+            None => call.await,
+        }
+    }
+
+    /// Runs `task` with its sync agent and answers the final state. Duplicate
+    /// runs in flight run once.
+    pub async fn execute(&self, task: TaskContext) -> Result<ResourceParts, AgentError> {
+        let category = task.task_category();
+        let agent = Arc::clone(self.registry.sync_agent(&category)?);
+        if !agent.idempotent() {
+            let call = self.contained(category, Operation::Execute, agent.execute(task));
+            return call.await?.into_parts();
+        }
+        let key = key::execute(&task);
+        let call = self.contained(category, Operation::Execute, async move {
+            Ok(agent.execute(task).await?.into_parts()?.to_bytes())
+        });
+        let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+        ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+    }
+
+    /// Starts `task` with whichever agent serves it: creates the job of an
+    /// async agent, runs a sync agent to its end.
+    pub async fn start(&self, task: TaskContext) -> Result<Started, AgentError> {
+        match self.registry.get(&task.task_category())? {
+            RegisteredAgent::Async(_) => self.create(task).await.map(Started::Job),
+            RegisteredAgent::Sync(_) => self.execute(task).await.map(Started::Finished),
+        }
+    }
+
+    /// Reports the state of `job`.
+    pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
+        let agent = self.registry.async_agent(&job.category)?;
+        let call = agent.get(&job.resource_meta, job.connection);
+        self.contained(job.category.clone(), Operation::Get, call)
+            .await?
+            .into_parts()
+    }
+
+    /// Stops `job`. A repeated delete of one job succeeds without calling
+    /// the agent again.
+    pub async fn delete(&self, job: Job) -> Result<(), AgentError> {
+        let agent = Arc::clone(self.registry.async_agent(&job.category)?);
+        let key = agent
+            .idempotent()
+            .then(|| key::delete(&job.category, &job.resource_meta));
+        let call = self.contained(job.category, Operation::Delete, async move {
+            agent.delete(&job.resource_meta, job.connection).await?;
+            Ok(Vec::new())
+        });
+        match key {
+            Some(key) => self.guarded(key, self.answer_ttl, call).await.map(drop),
+            None => call.await.map(drop),
+        }
+    }
+
+    /// Reports the metrics of `job`.
+    pub async fn get_metrics(
+        &self,
+        job: Job,
+        query: MetricsQuery,
+    ) -> Result<Vec<core::ExecutionMetricResult>, AgentError> {
+        let agent = self.registry.async_agent(&job.category)?;
+        let call = agent.get_metrics(&job.resource_meta, query);
+        let results = self
+            .contained(job.category.clone(), Operation::GetMetrics, call)
+            .await?;
+        results
+            .into_iter()
+            .map(|result| match result.data {
+                serde_json::Value::Object(map) => Ok(core::ExecutionMetricResult {
+                    metric: result.metric,
+                    data: Some(protobuf_struct::json_object_to_struct(&map)),
+                }),
+                other => Err(AgentError::internal(format!(
+                    "metric `{}`: data must be a JSON object, got {other}",
+                    result.metric
+                ))),
+            })
+            .collect()
+    }
+
+    /// Reports the logs of `job`.
+    pub async fn get_logs(&self, job: Job, query: LogsQuery) -> Result<TaskLogs, AgentError> {
+        let agent = self.registry.async_agent(&job.category)?;
+        let call = agent.get_logs(&job.resource_meta, query);
+        self.contained(job.category.clone(), Operation::GetLogs, call)
+            .await
+    }
+
+    /// `call`, run once a worker slot is free, with a panic answered as an
+    /// `INTERNAL` error: the server goes on serving.
+    fn contained<T, F>(
+        &self,
+        category: TaskCategory,
+        operation: Operation,
+        call: F,
+    ) -> impl Future<Output = Result<T, AgentError>> + Send + use<T, F>
+    where
+        F: Future<Output = Result<T, AgentError>> + Send,
+    {
+        let workers = Arc::clone(&self.workers);
+        async move {
+            // The semaphore is never closed, so a slot always comes.
+            let _slot = workers.acquire_owned().await;
+            AssertUnwindSafe(call)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    tracing::error!(
+                        task_type = category.name,
+                        operation = operation.as_str(),
+                        panic = panic_message(panic.as_ref()),
+                        "agent panicked"
+                    );
+                    Err(AgentError::internal(format!(
+                        "the agent for task type {} panicked during {}; the server log has \
+                         the details",
+                        category.name,
+                        operation.as_str()
+                    )))
+                })
+        }
+    }
+
+    /// Runs `call` under the guard, as a task of its own: it finishes (and
+    /// the guard keeps its answer) even when the caller gives up waiting, so
+    /// that a repeat finds the answer instead of starting a second job. The
+    /// worker slot `call` takes goes with it.
+    async fn guarded(
+        &self,
+        key: String,
+        ttl: Duration,
+        call: impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'static,
+    ) -> Result<Vec<u8>, AgentError> {
+        let guard = self.guard.clone();
+        let work = tokio::spawn(async move { guard.once(&key, ttl, call).await });
+        work.await.unwrap_or_else(|_| {
+            Err(AgentError::unavailable(
+                "the call was cancelled: the server is shutting down",
+            ))
+        })
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a non-string panic payload")
+}

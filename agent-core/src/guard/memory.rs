@@ -1,0 +1,184 @@
+//! [`MemoryGuardStore`]: guarded answers in this process's memory, bounded
+//! in count and bytes, the oldest going first.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::{Claim, GuardStore, StoreError};
+
+/// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardLimits {
+    /// How many answers are kept at most.
+    pub capacity: usize,
+    /// How many bytes of answers are kept at most.
+    pub max_bytes: usize,
+}
+
+impl Default for GuardLimits {
+    fn default() -> Self {
+        GuardLimits {
+            capacity: 100_000,
+            max_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// The longest an answer is kept, whatever TTL is asked for.
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+
+enum Slot {
+    Running(watch::Sender<()>),
+    Done { answer: Vec<u8>, expires: Instant },
+}
+
+#[derive(Default)]
+struct Slots {
+    by_key: HashMap<String, Slot>,
+    completion_order: VecDeque<(String, Instant)>,
+    answers: usize,
+    answer_bytes: usize,
+}
+
+impl Slots {
+    /// Removes the answer stored under `key`, if it is the one that expires
+    /// at `expires`.
+    fn evict(&mut self, key: &str, expires: Instant) {
+        if let Some(Slot::Done {
+            answer,
+            expires: stored,
+        }) = self.by_key.get(key)
+            && *stored == expires
+        {
+            self.answers -= 1;
+            self.answer_bytes -= answer.len();
+            self.by_key.remove(key);
+        }
+    }
+
+    /// Replaces what `key` holds, keeping the answer counts right.
+    fn insert(&mut self, key: &str, slot: Slot) {
+        if let Slot::Done { answer, .. } = &slot {
+            self.answers += 1;
+            self.answer_bytes += answer.len();
+        }
+        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(key.to_string(), slot) {
+            self.answers -= 1;
+            self.answer_bytes -= answer.len();
+        }
+    }
+}
+
+/// A [`GuardStore`] in this process's memory, bounded by [`GuardLimits`].
+pub struct MemoryGuardStore {
+    limits: GuardLimits,
+    slots: Mutex<Slots>,
+}
+
+impl MemoryGuardStore {
+    /// An empty store with the given limits.
+    pub fn new(limits: GuardLimits) -> Self {
+        MemoryGuardStore {
+            limits,
+            slots: Mutex::new(Slots::default()),
+        }
+    }
+
+    /// How many answers and running calls are held.
+    pub fn len(&self) -> usize {
+        self.lock().by_key.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether an answer is stored under `key`.
+    pub fn has_answer(&self, key: &str) -> bool {
+        matches!(self.lock().by_key.get(key), Some(Slot::Done { .. }))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
+        // No update can be left half done: none of them panics midway.
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn claim_now(&self, key: &str) -> Claim {
+        let mut slots = self.lock();
+        match slots.by_key.get(key) {
+            Some(Slot::Done { answer, expires }) if *expires > Instant::now() => {
+                return Claim::Completed(answer.clone());
+            }
+            Some(Slot::Running(sender)) => {
+                let mut receiver = sender.subscribe();
+                return Claim::Pending(Box::pin(async move {
+                    // Resolves when the holder drops the sender: completed or released.
+                    while receiver.changed().await.is_ok() {}
+                }));
+            }
+            _ => {}
+        }
+        let (sender, _) = watch::channel(());
+        slots.insert(key, Slot::Running(sender));
+        Claim::Acquired
+    }
+
+    fn complete_now(&self, key: &str, answer: Vec<u8>, ttl: Duration) {
+        let now = Instant::now();
+        let expires = now + ttl.min(MAX_TTL);
+        let mut slots = self.lock();
+        slots.insert(key, Slot::Done { answer, expires });
+        slots.completion_order.push_back((key.to_string(), expires));
+        while let Some((oldest, oldest_expires)) = slots.completion_order.front().cloned() {
+            let over_limits =
+                slots.answers > self.limits.capacity || slots.answer_bytes > self.limits.max_bytes;
+            if !over_limits && oldest_expires > now {
+                break;
+            }
+            slots.evict(&oldest, oldest_expires);
+            slots.completion_order.pop_front();
+        }
+    }
+
+    fn release_now(&self, key: &str) {
+        let mut slots = self.lock();
+        if matches!(slots.by_key.get(key), Some(Slot::Running(_))) {
+            slots.by_key.remove(key);
+        }
+    }
+}
+
+impl Default for MemoryGuardStore {
+    fn default() -> Self {
+        Self::new(GuardLimits::default())
+    }
+}
+
+impl GuardStore for MemoryGuardStore {
+    fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, StoreError>> {
+        Box::pin(std::future::ready(Ok(self.claim_now(key))))
+    }
+
+    fn complete<'a>(
+        &'a self,
+        key: &'a str,
+        answer: Vec<u8>,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.complete_now(key, answer, ttl);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.release_now(key);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}

@@ -1,0 +1,164 @@
+//! `flyteidl.service.AsyncAgentService`: CreateTask, GetTask, DeleteTask,
+//! GetTaskMetrics and GetTaskLogs. Each handler converts the request,
+//! dispatches it, and converts the answer.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use crate::dispatch::{Job, Operation};
+use crate::proto::flyteidl::admin;
+use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
+use crate::server::shared::Shared;
+use crate::server::status;
+use crate::{Connection, LogsQuery, MetricsQuery};
+
+/// Serves the async agents of a registry over Flyte 1.
+pub(crate) struct AsyncAgentHandler {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// The job a get, delete, metrics or logs request names.
+fn job(
+    category: Option<admin::TaskCategory>,
+    task_type: String,
+    resource_meta: Vec<u8>,
+) -> Result<Job, Status> {
+    Ok(Job {
+        category: convert::requested_category(category, task_type)
+            .map_err(status::from_agent_error)?,
+        resource_meta,
+        connection: Connection::default(),
+    })
+}
+
+#[tonic::async_trait]
+impl AsyncAgentService for AsyncAgentHandler {
+    async fn create_task(
+        &self,
+        request: Request<admin::CreateTaskRequest>,
+    ) -> Result<Response<admin::CreateTaskResponse>, Status> {
+        let task =
+            convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
+        self.shared.record_inputs(&task);
+        let task_type = task.template.r#type.clone();
+        let resource_meta = self
+            .shared
+            .observe(
+                &task_type,
+                Operation::Create,
+                self.shared.dispatcher.create(task),
+            )
+            .await?;
+        Ok(Response::new(admin::CreateTaskResponse { resource_meta }))
+    }
+
+    async fn get_task(
+        &self,
+        request: Request<admin::GetTaskRequest>,
+    ) -> Result<Response<admin::GetTaskResponse>, Status> {
+        let request = request.into_inner();
+        #[allow(deprecated)]
+        let job = job(
+            request.task_category,
+            request.task_type,
+            request.resource_meta,
+        )?;
+        let task_type = job.category.name.clone();
+        let resource = self
+            .shared
+            .observe(&task_type, Operation::Get, self.shared.dispatcher.get(job))
+            .await?;
+        Ok(Response::new(admin::GetTaskResponse {
+            resource: Some(convert::resource(resource)),
+        }))
+    }
+
+    async fn delete_task(
+        &self,
+        request: Request<admin::DeleteTaskRequest>,
+    ) -> Result<Response<admin::DeleteTaskResponse>, Status> {
+        let request = request.into_inner();
+        #[allow(deprecated)]
+        let job = job(
+            request.task_category,
+            request.task_type,
+            request.resource_meta,
+        )?;
+        let task_type = job.category.name.clone();
+        self.shared
+            .observe(
+                &task_type,
+                Operation::Delete,
+                self.shared.dispatcher.delete(job),
+            )
+            .await?;
+        Ok(Response::new(admin::DeleteTaskResponse {}))
+    }
+
+    async fn get_task_metrics(
+        &self,
+        request: Request<admin::GetTaskMetricsRequest>,
+    ) -> Result<Response<admin::GetTaskMetricsResponse>, Status> {
+        let request = request.into_inner();
+        let query = MetricsQuery {
+            queries: request.queries,
+            start_time: request.start_time.and_then(|t| t.try_into().ok()),
+            end_time: request.end_time.and_then(|t| t.try_into().ok()),
+            step: request.step.and_then(|d| d.try_into().ok()),
+        };
+        #[allow(deprecated)]
+        let job = job(
+            request.task_category,
+            request.task_type,
+            request.resource_meta,
+        )?;
+        let task_type = job.category.name.clone();
+        let call = self.shared.dispatcher.get_metrics(job, query);
+        let results = self
+            .shared
+            .observe(&task_type, Operation::GetMetrics, call)
+            .await?;
+        Ok(Response::new(admin::GetTaskMetricsResponse { results }))
+    }
+
+    type GetTaskLogsStream =
+        futures::stream::Iter<std::vec::IntoIter<Result<admin::GetTaskLogsResponse, Status>>>;
+
+    async fn get_task_logs(
+        &self,
+        request: Request<admin::GetTaskLogsRequest>,
+    ) -> Result<Response<Self::GetTaskLogsStream>, Status> {
+        let request = request.into_inner();
+        let query = LogsQuery {
+            lines: request.lines,
+            token: request.token,
+        };
+        #[allow(deprecated)]
+        let job = job(
+            request.task_category,
+            request.task_type,
+            request.resource_meta,
+        )?;
+        let task_type = job.category.name.clone();
+        let call = self.shared.dispatcher.get_logs(job, query);
+        let logs = self
+            .shared
+            .observe(&task_type, Operation::GetLogs, call)
+            .await?;
+        use admin::get_task_logs_response::Part;
+        let header = admin::GetTaskLogsResponse {
+            part: Some(Part::Header(admin::GetTaskLogsResponseHeader {
+                token: logs.next_token,
+            })),
+        };
+        let bodies = convert::log_bodies(logs.lines, self.shared.log_body_bytes)
+            .into_iter()
+            .map(|body| admin::GetTaskLogsResponse {
+                part: Some(Part::Body(body)),
+            });
+        let messages: Vec<_> = std::iter::once(header).chain(bodies).map(Ok).collect();
+        Ok(Response::new(futures::stream::iter(messages)))
+    }
+}

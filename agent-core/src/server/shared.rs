@@ -1,0 +1,93 @@
+//! What the services of every protocol share: the dispatcher, the metrics,
+//! and how one call is observed (its span, its metrics, its log line, and a
+//! warning when the client gives up on it).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use prost::Message;
+use tracing::Instrument;
+
+use super::metrics::Metrics;
+use super::status;
+use crate::dispatch::{Dispatcher, Operation};
+use crate::{AgentError, TaskContext};
+
+/// The state every service of both protocols holds.
+pub(crate) struct Shared {
+    /// Runs the agents.
+    pub(crate) dispatcher: Dispatcher,
+    /// Counts and times the calls.
+    pub(crate) metrics: Metrics,
+    /// How long a sync call may take to send its header and inputs.
+    pub(crate) read_timeout: Duration,
+    /// How much log text one `GetTaskLogs` message carries.
+    pub(crate) log_body_bytes: usize,
+}
+
+impl Shared {
+    /// Records the encoded size of the inputs of a task about to start.
+    pub(crate) fn record_inputs(&self, task: &TaskContext) {
+        self.metrics
+            .record_input_size(task.task_type(), task.inputs.encoded_len());
+    }
+
+    /// Runs `call` for `task_type` and `operation` in a span carrying both,
+    /// records its metrics, logs its outcome, and answers its error as a
+    /// gRPC status.
+    pub(crate) async fn observe<T>(
+        &self,
+        task_type: &str,
+        operation: Operation,
+        call: impl Future<Output = Result<T, AgentError>>,
+    ) -> Result<T, tonic::Status> {
+        let span = tracing::info_span!("agent_call", task_type, operation = operation.as_str());
+        async {
+            let started = Instant::now();
+            let mut unanswered = Unanswered {
+                task_type,
+                operation,
+                started,
+                answered: false,
+            };
+            let outcome = call.await;
+            unanswered.answered = true;
+            let elapsed = started.elapsed();
+            self.metrics.record(
+                task_type,
+                operation.as_str(),
+                elapsed,
+                outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
+            );
+            match &outcome {
+                Ok(_) => tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "done"),
+                Err(error) => tracing::warn!(kind = ?error.kind(), %error, "failed"),
+            }
+            outcome.map_err(status::from_agent_error)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// Logs a request that was dropped before it was answered: the client
+/// cancelled it or its deadline passed. A guarded call goes on without it.
+struct Unanswered<'a> {
+    task_type: &'a str,
+    operation: Operation,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for Unanswered<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            tracing::warn!(
+                task_type = self.task_type,
+                operation = self.operation.as_str(),
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "the client gave up on the request (cancelled, or its deadline passed)"
+            );
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Serving [`AgentRoutes`] on listeners: gRPC on one, `/metrics` on
+//! another, until a shutdown that drains traffic first.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tonic::transport::server::TcpIncoming;
+
+use super::ServeError;
+use super::routes::AgentRoutes;
+
+/// When a shutdown starts and how long it lasts.
+pub(crate) struct Shutdown<F> {
+    /// Resolves when the server should stop.
+    pub(crate) signal: F,
+    /// How long the server keeps serving, health answering `NOT_SERVING`.
+    pub(crate) drain_delay: Duration,
+    /// How long the requests in flight then get to finish.
+    pub(crate) grace: Duration,
+}
+
+/// Serves `routes` on `grpc`, and their metrics on `metrics` when given,
+/// until `shutdown.signal` resolves; then reports `NOT_SERVING`, goes on
+/// serving for the drain delay, stops accepting and lets the requests in
+/// flight finish, for the grace period at most.
+pub(crate) async fn serve(
+    routes: AgentRoutes,
+    grpc: TcpListener,
+    metrics: Option<TcpListener>,
+    shutdown: Shutdown<impl Future<Output = ()> + Send + 'static>,
+) -> Result<(), ServeError> {
+    let (stopping, stop_requested) = watch::channel(false);
+    let signal = shutdown.signal;
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stopping.send(true);
+    });
+    let stopped = move || {
+        let mut stop_requested = stop_requested.clone();
+        async move {
+            let _ = stop_requested.wait_for(|stop| *stop).await;
+        }
+    };
+
+    let metrics_server = metrics.map(|listener| {
+        let router = routes.metrics().router();
+        let stopped = stopped();
+        tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stopped)
+                .await
+        })
+    });
+
+    let drain_delay = shutdown.drain_delay;
+    let grpc_routes = routes.routes();
+    let grpc_stopped = {
+        let stopped = stopped();
+        async move {
+            stopped.await;
+            routes.set_not_serving().await;
+            if !drain_delay.is_zero() {
+                tracing::info!(?drain_delay, "shutting down: serving while traffic drains");
+                tokio::time::sleep(drain_delay).await;
+            }
+            tracing::info!("shutting down: finishing the requests in flight");
+        }
+    };
+    let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
+    let serve = tonic::transport::Server::builder()
+        .add_routes(grpc_routes)
+        .serve_with_incoming_shutdown(incoming, grpc_stopped);
+    let grace = shutdown.grace;
+    let grace_over = {
+        let stopped = stopped();
+        async move {
+            stopped.await;
+            tokio::time::sleep(drain_delay + grace).await;
+        }
+    };
+    let served = tokio::select! {
+        served = serve => served,
+        () = grace_over => {
+            tracing::warn!(?grace, "requests still in flight after the grace period: closing");
+            Ok(())
+        }
+    };
+
+    if let Some(metrics_server) = metrics_server
+        && let Ok(metrics_served) = metrics_server.await
+    {
+        metrics_served?;
+    }
+    Ok(served?)
+}
+
+/// Binds a TCP listener, with an error that names the address.
+pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })
+}
+
+/// Resolves on SIGTERM (what Kubernetes sends) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received Ctrl-C"),
+        () = terminate => tracing::info!("received SIGTERM"),
+    }
+}
