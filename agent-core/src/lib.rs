@@ -15,6 +15,7 @@ pub mod dispatch;
 pub mod error;
 pub mod guard;
 pub mod literal;
+pub mod local;
 pub mod proto;
 mod protobuf_struct;
 pub mod registry;

@@ -74,6 +74,13 @@ impl Phase {
     }
 }
 
+/// Flyte's name of the phase: `SUCCEEDED`, `WAITING_FOR_RESOURCES`...
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.to_proto().as_str_name())
+    }
+}
+
 /// A link to a job's logs or console page, shown in the Flyte UI.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogLink {

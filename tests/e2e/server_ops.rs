@@ -85,22 +85,22 @@ async fn the_metrics_endpoint_counts_requests_by_task_type_and_operation() {
     );
     assert!(
         text.contains(
-            r#"flyte_agent_requests_success_total{operation="create",task_type="echo_async"} 1"#
+            r#"flyte_connector_requests_success_total{operation="create",task_type="echo_async"} 1"#
         ),
         "{text}"
     );
     assert!(
         text.contains(
-            r#"flyte_agent_requests_failure_total{error_code="404",operation="create",task_type="nope"} 1"#
+            r#"flyte_connector_requests_failure_total{error_code="404",operation="create",task_type="nope"} 1"#
         ),
         "{text}"
     );
     assert!(
-        text.contains("flyte_agent_request_latency_seconds_bucket"),
+        text.contains("flyte_connector_request_latency_seconds_bucket"),
         "{text}"
     );
     assert!(
-        text.contains(r#"flyte_agent_input_literal_bytes_count{task_type="echo_async"} 1"#),
+        text.contains(r#"flyte_connector_input_literal_bytes_count{task_type="echo_async"} 1"#),
         "{text}"
     );
 }

@@ -250,5 +250,5 @@ def test_metrics_are_served_with_flytekit_names(async_stub):
     address = os.environ["AGENT_METRICS_ADDRESS"]
     with urllib.request.urlopen(f"http://{address}/metrics", timeout=5) as response:
         text = response.read().decode()
-    assert 'flyte_agent_requests_success_total{operation="create",task_type="echo_async"}' in text
-    assert "flyte_agent_request_latency_seconds_count" in text
+    assert 'flyte_connector_requests_success_total{operation="create",task_type="echo_async"}' in text
+    assert "flyte_connector_request_latency_seconds_count" in text

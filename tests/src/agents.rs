@@ -11,6 +11,7 @@
 //! | `fails` | async | create fails with "backend is down"; get answers a retryable failure |
 //! | `panics` | async | every method panics |
 //! | `with_logs` | async | answers metrics and logs |
+//! | `timer_async` | async | create notes when input `ms` milliseconds are up; get answers RUNNING until then, then SUCCEEDED with `o0 = ms` (FAILED when input `fail` is true); delete counts calls |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
 //! | `blocking_sync` | sync | a plain `fn` `do` that blocks its thread until a second call runs beside it (2 s at most), answering `o0 = x * x` and `overlapped` |
 
@@ -30,6 +31,8 @@ pub struct Calls {
     pub delete: AtomicUsize,
     /// `execute` calls of the sync echo agent.
     pub execute: AtomicUsize,
+    /// `delete` calls of the timer agent.
+    pub timer_delete: AtomicUsize,
     /// `create` calls of the slow agent running now.
     pub slow_running: AtomicUsize,
     /// The most `create` calls of the slow agent that ran at once.
@@ -245,6 +248,59 @@ impl LogsAgent {
     }
 }
 
+/// The metadata of a timer job: when it is done, and whether it fails then.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimerJob {
+    /// Milliseconds since the Unix epoch at which the job is done.
+    pub done_at_ms: u128,
+    /// The input `ms`.
+    pub ms: i64,
+    /// Whether the job ends FAILED.
+    pub fail: bool,
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis()
+}
+
+/// Runs for input `ms` milliseconds.
+pub struct TimerAgent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "timer_async", register = false)]
+impl TimerAgent {
+    async fn create(&self, task: TaskContext) -> Result<TimerJob, AgentError> {
+        let ms: i64 = task.input("ms")?;
+        let fail = task.inputs.literals.contains_key("fail") && task.input::<bool>("fail")?;
+        Ok(TimerJob {
+            done_at_ms: now_ms() + u128::try_from(ms.max(0)).unwrap_or_default(),
+            ms,
+            fail,
+        })
+    }
+
+    async fn get(&self, job: TimerJob) -> Result<Resource, AgentError> {
+        if now_ms() < job.done_at_ms {
+            return Ok(Resource::running()
+                .message(format!("{} ms to go", job.done_at_ms - now_ms()))
+                .log_link("timer", format!("http://timers.example/{}", job.done_at_ms)));
+        }
+        if job.fail {
+            return Ok(Resource::failed("the timer was told to fail"));
+        }
+        Ok(Resource::succeeded().output("o0", job.ms))
+    }
+
+    async fn delete(&self, _job: TimerJob) -> Result<(), AgentError> {
+        self.calls.timer_delete.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// Answers `o0 = x + 1` for input `x`, after 100 ms.
 pub struct EchoSyncAgent {
     calls: Arc<Calls>,
@@ -300,6 +356,7 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .async_agent(FailingAgent)
         .async_agent(PanickingAgent)
         .async_agent(LogsAgent)
+        .async_agent(TimerAgent { calls: calls() })
         .sync_agent(EchoSyncAgent { calls: calls() })
         .sync_agent(BlockingSyncAgent::default())
 }

@@ -4,73 +4,90 @@
 
 use std::ffi::OsString;
 use std::io::IsTerminal;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
+use tokio::net::TcpListener;
 
-use super::{AgentServer, ServeError, ServerOptions, bind, metrics, shutdown_signal};
+use super::{AgentServer, ServeError, ServerOptions, bind, shutdown_signal};
 use crate::guard::GuardLimits;
 use crate::registry::RegistryBuilder;
 
+/// The gRPC port of `pyflyte serve agent` and flyte-sdk's connector server.
+pub const DEFAULT_PORT: u16 = 8000;
+
+/// The `/metrics` port of `pyflyte serve agent`.
+pub const DEFAULT_PROMETHEUS_PORT: u16 = 9090;
+
 /// Flags of an agent server. Each may also be set by an environment variable.
+/// Defaults are those of [`ServerOptions::default`].
 #[derive(Debug, Clone, Parser)]
 #[command(
-    about = "Serve Flyte agents over gRPC (AsyncAgentService, SyncAgentService, AgentMetadataService)",
+    about = "Serve Flyte agents over gRPC: Flyte 1 (AsyncAgentService, SyncAgentService, \
+             AgentMetadataService) and Flyte 2 (AsyncConnectorService, ConnectorMetadataService) \
+             on one port",
     long_about = None,
     version
 )]
 pub struct ServeArgs {
-    /// Address to listen on (all interfaces by default, as a Kubernetes pod needs).
-    #[arg(long, env = "FLYTE_AGENT_HOST", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
-    pub host: IpAddr,
+    /// Address to listen on. By default every interface, IPv6 and IPv4
+    /// (`[::]`, as flytekit and flyte-sdk listen), or every IPv4 interface
+    /// where IPv6 is off.
+    #[arg(long, env = "FLYTE_AGENT_HOST")]
+    pub host: Option<IpAddr>,
     /// gRPC port for the agent services.
-    #[arg(long, env = "FLYTE_AGENT_PORT", default_value_t = 8000)]
+    #[arg(long, env = "FLYTE_AGENT_PORT", default_value_t = DEFAULT_PORT)]
     pub port: u16,
     /// Port of the Prometheus `/metrics` endpoint.
     #[arg(
         long,
         alias = "prometheus_port",
         env = "FLYTE_AGENT_PROMETHEUS_PORT",
-        default_value_t = 9090
+        default_value_t = DEFAULT_PROMETHEUS_PORT
     )]
     pub prometheus_port: u16,
     /// Number of agent calls run at once; more wait their turn.
-    #[arg(long, env = "FLYTE_AGENT_WORKER", default_value_t = 10,
+    #[arg(long, env = "FLYTE_AGENT_WORKER", default_value_t = ServerOptions::default().worker as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub worker: u32,
     /// Shut down after this many seconds (for testing), as `pyflyte serve agent --timeout`.
     #[arg(long, env = "FLYTE_AGENT_TIMEOUT")]
     pub timeout: Option<u64>,
-    /// Prefix of every metric name (flytekit 1.16 uses `flyte_connector_`).
-    #[arg(long, env = "FLYTE_AGENT_METRICS_PREFIX", default_value = metrics::DEFAULT_METRICS_PREFIX)]
+    /// Python modules to load agents from, as flyte-sdk's connector server
+    /// takes them. Accepted and ignored: agents are compiled into this binary.
+    #[arg(long, num_args = 1.., value_name = "MODULE")]
+    pub modules: Vec<String>,
+    /// Prefix of every metric name (flytekit 1.16 and flyte-sdk write
+    /// `flyte_connector_`; older flytekit `flyte_agent_`).
+    #[arg(long, env = "FLYTE_AGENT_METRICS_PREFIX", default_value_t = ServerOptions::default().metrics_prefix)]
     pub metrics_prefix: String,
     /// Largest gRPC message accepted or sent, in bytes.
-    #[arg(long, env = "FLYTE_AGENT_MAX_MESSAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    #[arg(long, env = "FLYTE_AGENT_MAX_MESSAGE_BYTES", default_value_t = ServerOptions::default().max_message_bytes)]
     pub max_message_bytes: usize,
     /// How long a create's or delete's answer is reused for a repeated
     /// request, in seconds (at most a year).
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = 3600,
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = ServerOptions::default().idempotency_ttl.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub idempotency_ttl: u64,
     /// How many idempotency answers are kept at most.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = 100_000,
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = ServerOptions::default().guard_limits.capacity as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idempotency_capacity: u64,
     /// How many bytes of idempotency answers are kept at most.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = 256 * 1024 * 1024)]
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = ServerOptions::default().guard_limits.max_bytes)]
     pub idempotency_max_bytes: usize,
     /// Seconds a sync call may take to send its header and inputs.
-    #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = 30,
+    #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = ServerOptions::default().read_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout: u64,
     /// Seconds a shutdown keeps serving, with health checks answering
     /// NOT_SERVING, before it stops accepting (give Kubernetes time to take
     /// the pod out of its Service).
-    #[arg(long, env = "FLYTE_AGENT_DRAIN_DELAY", default_value_t = 0)]
+    #[arg(long, env = "FLYTE_AGENT_DRAIN_DELAY", default_value_t = ServerOptions::default().drain_delay.as_secs())]
     pub drain_delay: u64,
     /// Seconds a shutdown waits for the requests in flight.
-    #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = 30)]
+    #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = ServerOptions::default().shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
 }
 
@@ -132,10 +149,13 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
     init_logging();
     let args = ServeArgs::from_env();
     let registry = registry.collected().build()?;
-    let grpc_address = SocketAddr::new(args.host, args.port);
-    let metrics_address = SocketAddr::new(args.host, args.prometheus_port);
-    let grpc = bind(grpc_address).await?;
-    let metrics = bind(metrics_address).await?;
+    if !args.modules.is_empty() {
+        tracing::info!(
+            modules = args.modules.join(", "),
+            "--modules ignored: the agents are compiled into this binary"
+        );
+    }
+    let (grpc, metrics) = listen(&args).await?;
     for agent in registry.agents() {
         let categories: Vec<String> = agent
             .task_categories
@@ -174,6 +194,31 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
         .await
 }
 
+/// Opens the gRPC and metrics ports on `--host`, or on `[::]` falling back
+/// to `0.0.0.0` where IPv6 is off.
+async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeError> {
+    let hosts = match args.host {
+        Some(host) => vec![host],
+        None => vec![
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        ],
+    };
+    let mut last_error = None;
+    for host in hosts {
+        let grpc = match bind(SocketAddr::new(host, args.port)).await {
+            Ok(grpc) => grpc,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        let metrics = bind(SocketAddr::new(host, args.prometheus_port)).await?;
+        return Ok((grpc, metrics));
+    }
+    Err(last_error.expect("at least one host was tried"))
+}
+
 /// Logs to stderr, filtered by `RUST_LOG` (`info` by default).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -207,7 +252,22 @@ mod tests {
         assert_eq!(args.port, 8001);
         assert_eq!(args.prometheus_port, 9191);
         assert_eq!(args.worker, 10);
-        assert_eq!(args.host, IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(args.host, None);
+        assert_eq!(args.metrics_prefix, "flyte_connector_");
+    }
+
+    #[test]
+    fn flyte_sdk_style_arguments_are_accepted() {
+        let args = parse(&[
+            "agent-server",
+            "--port",
+            "8002",
+            "--modules",
+            "my_connectors.bigquery",
+            "my_connectors.chat",
+        ]);
+        assert_eq!(args.port, 8002);
+        assert_eq!(args.modules.len(), 2);
     }
 
     #[test]

@@ -9,9 +9,8 @@ use prometheus::{
 
 use crate::ErrorKind;
 
-/// The metric name prefix older dashboards expect; flytekit 1.16 uses
-/// `flyte_connector_`.
-pub const DEFAULT_METRICS_PREFIX: &str = "flyte_agent_";
+/// The metric name prefix flytekit 1.16 and flyte-sdk write.
+pub const DEFAULT_METRICS_PREFIX: &str = "flyte_connector_";
 
 /// The server's request metrics.
 #[derive(Clone)]
