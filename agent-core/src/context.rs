@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 
 use crate::literal::{FromLiteral, read_input};
 use crate::proto::flyteidl::core;
+use crate::secrets::SecretValue;
 use crate::{AgentError, Connection, TaskCategory, protobuf_struct};
 
 /// The task an agent is asked to run: its template, inputs, output prefix,
@@ -141,12 +142,22 @@ impl TaskContext {
         &self.template.config
     }
 
-    /// The secrets the task asks for (`template.security_context.secrets`).
+    /// The secrets the task's template asks for
+    /// (`template.security_context.secrets`); read one with
+    /// [`secret`](Self::secret).
     pub fn secrets(&self) -> &[core::Secret] {
         self.template
             .security_context
             .as_ref()
             .map_or(&[], |security| security.secrets.as_slice())
+    }
+
+    /// The secret `key` of `group` (`""` for none): the request's connection
+    /// secret named `key`, else `_FSEC_<GROUP>_<KEY>`, else
+    /// `/etc/secrets/<group>/<key>`, as flytekit looks secrets up. See
+    /// [`Connection::secret`].
+    pub fn secret(&self, group: &str, key: &str) -> Result<SecretValue, AgentError> {
+        self.connection.secret(group, key)
     }
 
     /// The task execution id, which carries the retry attempt.

@@ -23,6 +23,9 @@ pub enum ErrorKind {
     /// Too much was asked at once: a message over the size limit, or more
     /// calls than an agent may run. Answered `RESOURCE_EXHAUSTED`.
     ResourceExhausted,
+    /// The request cannot be served as the agent is set up: a secret it
+    /// needs is missing. Answered `FAILED_PRECONDITION`.
+    FailedPrecondition,
     /// A service the server depends on (the idempotency store) cannot be
     /// reached; the same request may succeed later. Answered `UNAVAILABLE`.
     Unavailable,
@@ -77,6 +80,11 @@ impl AgentError {
     /// Too much was asked at once.
     pub fn resource_exhausted(message: impl fmt::Display) -> Self {
         Self::new(ErrorKind::ResourceExhausted, message)
+    }
+
+    /// The agent is not set up to serve the request (a missing secret).
+    pub fn failed_precondition(message: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::FailedPrecondition, message)
     }
 
     /// A service the server depends on cannot be reached for now.

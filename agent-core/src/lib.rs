@@ -20,6 +20,7 @@ pub mod proto;
 mod protobuf_struct;
 pub mod registry;
 pub mod resource;
+pub mod secrets;
 pub mod server;
 pub mod testing;
 

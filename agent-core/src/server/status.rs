@@ -11,6 +11,7 @@ pub fn code(kind: ErrorKind) -> tonic::Code {
         ErrorKind::DeadlineExceeded => tonic::Code::DeadlineExceeded,
         ErrorKind::Unimplemented => tonic::Code::Unimplemented,
         ErrorKind::ResourceExhausted => tonic::Code::ResourceExhausted,
+        ErrorKind::FailedPrecondition => tonic::Code::FailedPrecondition,
         ErrorKind::Unavailable => tonic::Code::Unavailable,
     }
 }
@@ -35,6 +36,10 @@ mod tests {
             (ErrorKind::DeadlineExceeded, tonic::Code::DeadlineExceeded),
             (ErrorKind::Unimplemented, tonic::Code::Unimplemented),
             (ErrorKind::ResourceExhausted, tonic::Code::ResourceExhausted),
+            (
+                ErrorKind::FailedPrecondition,
+                tonic::Code::FailedPrecondition,
+            ),
             (ErrorKind::Unavailable, tonic::Code::Unavailable),
         ];
         for (kind, code_expected) in expected {
