@@ -170,9 +170,31 @@ impl Dispatcher {
         }
     }
 
-    /// Reports the state of `job`.
+    /// Starts `task` as a job, whichever agent serves it: the job of an
+    /// async agent, or the finished run of a sync agent, whose metadata then
+    /// holds its result (for protocols with no sync service, as Flyte 2).
+    pub async fn submit(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
+        match self.start(task).await? {
+            Started::Job(resource_meta) => Ok(resource_meta),
+            Started::Finished(resource) => Ok(resource.to_bytes()),
+        }
+    }
+
+    /// Reports the state of `job`: asks its async agent, or reads the result
+    /// a sync agent's [`submit`](Self::submit)ted run holds.
     pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
-        let agent = self.registry.async_agent(&job.category)?;
+        let agent = match self.registry.get(&job.category)? {
+            RegisteredAgent::Async(agent) => agent,
+            RegisteredAgent::Sync(agent) => {
+                return ResourceParts::from_bytes(&job.resource_meta).map_err(|_| {
+                    AgentError::invalid_argument(format!(
+                        "resource_meta: not the result of a run of the sync agent `{}`; send \
+                         the resource_meta that CreateTask answered",
+                        agent.name()
+                    ))
+                });
+            }
+        };
         let call = agent.get(&job.resource_meta, job.connection);
         self.contained(job.category.clone(), Operation::Get, call)
             .await?
@@ -180,9 +202,12 @@ impl Dispatcher {
     }
 
     /// Stops `job`. A repeated delete of one job succeeds without calling
-    /// the agent again.
+    /// the agent again; a sync agent's finished run has nothing to stop.
     pub async fn delete(&self, job: Job) -> Result<(), AgentError> {
-        let agent = Arc::clone(self.registry.async_agent(&job.category)?);
+        let agent = match self.registry.get(&job.category)? {
+            RegisteredAgent::Async(agent) => Arc::clone(agent),
+            RegisteredAgent::Sync(_) => return Ok(()),
+        };
         let key = agent
             .idempotent()
             .then(|| key::delete(&job.category, &job.resource_meta));

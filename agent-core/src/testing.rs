@@ -1,4 +1,5 @@
-//! Test helpers: a real agent server on a loopback port, with clients.
+//! Test helpers: a real agent server on a loopback port, with clients of
+//! both protocols.
 //!
 //! ```no_run
 //! # async fn demo(registry: agent_core::Registry) {
@@ -18,6 +19,10 @@ use crate::proto::flyteidl::service::{
     agent_metadata_service_client::AgentMetadataServiceClient,
     async_agent_service_client::AsyncAgentServiceClient,
     sync_agent_service_client::SyncAgentServiceClient,
+};
+use crate::proto::flyteidl2::connector::{
+    async_connector_service_client::AsyncConnectorServiceClient,
+    connector_metadata_service_client::ConnectorMetadataServiceClient,
 };
 use crate::server::{AgentServer, ServeError, ServerOptions, bind};
 use crate::{Registry, protobuf_struct};
@@ -108,6 +113,16 @@ impl TestServer {
     /// A client of `AgentMetadataService`.
     pub fn metadata_client(&self) -> AgentMetadataServiceClient<Channel> {
         AgentMetadataServiceClient::new(self.channel())
+    }
+
+    /// A client of Flyte 2's `AsyncConnectorService`.
+    pub fn connector_client(&self) -> AsyncConnectorServiceClient<Channel> {
+        AsyncConnectorServiceClient::new(self.channel())
+    }
+
+    /// A client of Flyte 2's `ConnectorMetadataService`.
+    pub fn connector_metadata_client(&self) -> ConnectorMetadataServiceClient<Channel> {
+        ConnectorMetadataServiceClient::new(self.channel())
     }
 
     /// Asks the server to stop, and waits until the requests in flight

@@ -2,6 +2,7 @@
 //! tonic clients.
 
 mod async_rpcs;
+mod flyte2_rpcs;
 mod idempotency;
 mod metadata_rpcs;
 mod server_ops;

@@ -6,7 +6,8 @@ use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::{admin, core};
 use agent_core::server::ServerOptions;
 use agent_core::testing::TestServer;
-use agent_tests::agents::{Calls, registry};
+pub use agent_tests::agents::Calls;
+use agent_tests::agents::registry;
 
 /// A server of every test agent, with the counters of their calls.
 pub async fn start() -> (TestServer, Arc<Calls>) {

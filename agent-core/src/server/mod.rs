@@ -9,6 +9,7 @@
 
 pub mod cli;
 mod flyte1;
+mod flyte2;
 mod log_chunks;
 pub mod metrics;
 mod routes;

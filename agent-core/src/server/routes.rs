@@ -9,7 +9,7 @@ use tonic_health::server::HealthReporter;
 
 use super::metrics::Metrics;
 use super::shared::Shared;
-use super::{ServeError, flyte1};
+use super::{ServeError, flyte1, flyte2};
 
 /// Every service an agent server answers, ready to be served on any
 /// listener (plain or TLS, behind any tower layer).
@@ -21,7 +21,9 @@ pub struct AgentRoutes {
 
 /// The names health checks ask about: every agent service of both protocols.
 pub fn service_names() -> impl Iterator<Item = &'static str> {
-    flyte1::SERVICE_NAMES.into_iter()
+    flyte1::SERVICE_NAMES
+        .into_iter()
+        .chain(flyte2::SERVICE_NAMES)
 }
 
 impl AgentRoutes {
@@ -33,6 +35,7 @@ impl AgentRoutes {
     ) -> Result<Self, ServeError> {
         let mut routes = RoutesBuilder::default();
         flyte1::add_services(&mut routes, &shared, max_message_bytes);
+        flyte2::add_services(&mut routes, &shared, max_message_bytes);
 
         let (health, health_service) = tonic_health::server::health_reporter();
         for name in service_names() {

@@ -1,0 +1,150 @@
+//! `flyteidl2.connector.AsyncConnectorService`: CreateTask, GetTask,
+//! DeleteTask, GetTaskMetrics and GetTaskLogs. Flyte 2 has no sync service:
+//! a sync agent's CreateTask runs it, and its GetTask answers the result.
+
+use std::sync::Arc;
+
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use crate::dispatch::Operation;
+use crate::proto::flyteidl2::connector;
+use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
+use crate::server::shared::Shared;
+use crate::server::status;
+use crate::{LogsQuery, MetricsQuery};
+
+/// Serves every agent of a registry as a Flyte 2 connector.
+pub(crate) struct AsyncConnectorHandler {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[tonic::async_trait]
+impl AsyncConnectorService for AsyncConnectorHandler {
+    async fn create_task(
+        &self,
+        request: Request<connector::CreateTaskRequest>,
+    ) -> Result<Response<connector::CreateTaskResponse>, Status> {
+        let task =
+            convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
+        self.shared.record_inputs(&task);
+        let task_type = task.template.r#type.clone();
+        let operation = if self
+            .shared
+            .dispatcher
+            .registry()
+            .is_sync(&task.task_category())
+        {
+            Operation::Execute
+        } else {
+            Operation::Create
+        };
+        let resource_meta = self
+            .shared
+            .observe(&task_type, operation, self.shared.dispatcher.submit(task))
+            .await?;
+        Ok(Response::new(connector::CreateTaskResponse {
+            resource_meta,
+        }))
+    }
+
+    async fn get_task(
+        &self,
+        request: Request<connector::GetTaskRequest>,
+    ) -> Result<Response<connector::GetTaskResponse>, Status> {
+        let request = request.into_inner();
+        let job = convert::job(
+            request.task_category,
+            request.resource_meta,
+            request.connection,
+        )
+        .map_err(status::from_agent_error)?;
+        let task_type = job.category.name.clone();
+        let resource = self
+            .shared
+            .observe(&task_type, Operation::Get, self.shared.dispatcher.get(job))
+            .await?;
+        Ok(Response::new(connector::GetTaskResponse {
+            resource: Some(convert::resource(resource)),
+        }))
+    }
+
+    async fn delete_task(
+        &self,
+        request: Request<connector::DeleteTaskRequest>,
+    ) -> Result<Response<connector::DeleteTaskResponse>, Status> {
+        let request = request.into_inner();
+        let job = convert::job(
+            request.task_category,
+            request.resource_meta,
+            request.connection,
+        )
+        .map_err(status::from_agent_error)?;
+        let task_type = job.category.name.clone();
+        self.shared
+            .observe(
+                &task_type,
+                Operation::Delete,
+                self.shared.dispatcher.delete(job),
+            )
+            .await?;
+        Ok(Response::new(connector::DeleteTaskResponse {}))
+    }
+
+    async fn get_task_metrics(
+        &self,
+        request: Request<connector::GetTaskMetricsRequest>,
+    ) -> Result<Response<connector::GetTaskMetricsResponse>, Status> {
+        let request = request.into_inner();
+        let query = MetricsQuery {
+            queries: request.queries,
+            start_time: request.start_time.and_then(|t| t.try_into().ok()),
+            end_time: request.end_time.and_then(|t| t.try_into().ok()),
+            step: request.step.and_then(|d| d.try_into().ok()),
+        };
+        let job = convert::job(request.task_category, request.resource_meta, None)
+            .map_err(status::from_agent_error)?;
+        let task_type = job.category.name.clone();
+        let call = self.shared.dispatcher.get_metrics(job, query);
+        let results = self
+            .shared
+            .observe(&task_type, Operation::GetMetrics, call)
+            .await?;
+        Ok(Response::new(connector::GetTaskMetricsResponse { results }))
+    }
+
+    type GetTaskLogsStream =
+        futures::stream::Iter<std::vec::IntoIter<Result<connector::GetTaskLogsResponse, Status>>>;
+
+    async fn get_task_logs(
+        &self,
+        request: Request<connector::GetTaskLogsRequest>,
+    ) -> Result<Response<Self::GetTaskLogsStream>, Status> {
+        let request = request.into_inner();
+        let query = LogsQuery {
+            lines: request.lines,
+            token: request.token,
+        };
+        let job = convert::job(request.task_category, request.resource_meta, None)
+            .map_err(status::from_agent_error)?;
+        let task_type = job.category.name.clone();
+        let call = self.shared.dispatcher.get_logs(job, query);
+        let logs = self
+            .shared
+            .observe(&task_type, Operation::GetLogs, call)
+            .await?;
+        use connector::get_task_logs_response::Part;
+        let header = connector::GetTaskLogsResponse {
+            part: Some(Part::Header(connector::GetTaskLogsResponseHeader {
+                token: logs.next_token,
+            })),
+        };
+        let bodies = convert::log_bodies(logs.lines, self.shared.log_body_bytes)
+            .into_iter()
+            .map(|body| connector::GetTaskLogsResponse {
+                part: Some(Part::Body(body)),
+            });
+        let messages: Vec<_> = std::iter::once(header).chain(bodies).map(Ok).collect();
+        Ok(Response::new(futures::stream::iter(messages)))
+    }
+}

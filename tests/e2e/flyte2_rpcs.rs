@@ -1,0 +1,222 @@
+//! Flyte 2 (`flyteidl2.connector`) on the same port as Flyte 1: the same
+//! agents, inputs as named literals, sync agents through
+//! `AsyncConnectorService`, the connector metadata, and the error codes.
+
+use agent_core::proto::flyteidl::core;
+use agent_core::proto::flyteidl2::connector;
+use agent_core::proto::flyteidl2::task;
+use tonic::Code;
+
+use crate::support::{Calls, assert_status, execution, start, template};
+
+/// A Flyte 2 CreateTask request for `task_type` with input `x`, in execution `run`.
+fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRequest {
+    let v1 = execution(run, 0);
+    connector::CreateTaskRequest {
+        inputs: Some(task::Inputs {
+            literals: vec![task::NamedLiteral {
+                name: "x".into(),
+                value: Some(agent_core::IntoLiteral::into_literal(x).unwrap()),
+            }],
+            context: Vec::new(),
+        }),
+        template: Some(template(task_type, 0)),
+        output_prefix: format!("s3://bucket/{run}"),
+        task_execution_metadata: Some(connector::TaskExecutionMetadata {
+            task_execution_id: v1.task_execution_id,
+            namespace: v1.namespace,
+            ..Default::default()
+        }),
+        connection: None,
+    }
+}
+
+fn category(name: &str) -> Option<connector::TaskCategory> {
+    Some(connector::TaskCategory {
+        name: name.into(),
+        version: 0,
+    })
+}
+
+fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskRequest {
+    connector::GetTaskRequest {
+        task_category: category(task_type),
+        resource_meta,
+        ..Default::default()
+    }
+}
+
+fn delete_request(task_type: &str, resource_meta: Vec<u8>) -> connector::DeleteTaskRequest {
+    connector::DeleteTaskRequest {
+        task_category: category(task_type),
+        resource_meta,
+        ..Default::default()
+    }
+}
+
+/// The integer output `name` of a Flyte 2 resource.
+fn int_output(resource: &connector::Resource, name: &str) -> i64 {
+    let outputs = resource.outputs.as_ref().expect("outputs");
+    let named = outputs
+        .literals
+        .iter()
+        .find(|named| named.name == name)
+        .expect("the output");
+    agent_core::FromLiteral::from_literal(named.value.as_ref().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn an_async_agent_is_created_polled_and_deleted() {
+    let (server, calls) = start().await;
+    let mut client = server.connector_client();
+    let created = client
+        .create_task(create_request("echo_async", 21, "v2-run"))
+        .await
+        .unwrap()
+        .into_inner();
+    let resource = client
+        .get_task(get_request("echo_async", created.resource_meta.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .resource
+        .unwrap();
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::Succeeded as i32
+    );
+    assert_eq!(int_output(&resource, "o0"), 42);
+    client
+        .delete_task(delete_request("echo_async", created.resource_meta))
+        .await
+        .unwrap();
+    assert_eq!(Calls::of(&calls.create), 1);
+    assert_eq!(Calls::of(&calls.delete), 1);
+}
+
+#[tokio::test]
+async fn a_sync_agent_runs_at_create_and_get_answers_its_result() {
+    let (server, calls) = start().await;
+    let mut client = server.connector_client();
+    let created = client
+        .create_task(create_request("echo_sync", 41, "v2-sync"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(Calls::of(&calls.execute), 1);
+    let resource = client
+        .get_task(get_request("echo_sync", created.resource_meta.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .resource
+        .unwrap();
+    assert_eq!(
+        resource.phase,
+        core::task_execution::Phase::Succeeded as i32
+    );
+    assert_eq!(int_output(&resource, "o0"), 42);
+    client
+        .delete_task(delete_request("echo_sync", created.resource_meta))
+        .await
+        .unwrap();
+    assert_eq!(Calls::of(&calls.execute), 1, "get and delete run nothing");
+}
+
+#[tokio::test]
+async fn repeated_creates_of_one_attempt_start_one_job() {
+    let (server, calls) = start().await;
+    let mut client = server.connector_client();
+    let first = client
+        .create_task(create_request("echo_async", 1, "v2-repeat"))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = client
+        .create_task(create_request("echo_async", 1, "v2-repeat"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.resource_meta, second.resource_meta);
+    assert_eq!(Calls::of(&calls.create), 1);
+}
+
+#[tokio::test]
+async fn every_agent_is_listed_as_a_connector() {
+    let (server, _) = start().await;
+    let mut client = server.connector_metadata_client();
+    let connectors = client
+        .list_connectors(connector::ListConnectorsRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+        .connectors;
+    let sync = connectors
+        .iter()
+        .find(|c| c.name == "Echo Sync Agent")
+        .expect("sync agents are connectors too");
+    assert_eq!(sync.supported_task_categories[0].name, "echo_sync");
+    let echo = client
+        .get_connector(connector::GetConnectorRequest {
+            name: "Echo Agent".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .connector
+        .unwrap();
+    let versions: Vec<_> = echo
+        .supported_task_categories
+        .iter()
+        .filter(|c| c.name == "echo_async")
+        .map(|c| c.version)
+        .collect();
+    assert_eq!(versions, [0, 1]);
+    let status = client
+        .get_connector(connector::GetConnectorRequest {
+            name: "Nobody".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::NotFound, "Echo Agent");
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_statuses() {
+    let (server, _) = start().await;
+    let mut client = server.connector_client();
+    let status = client
+        .create_task(create_request("nope", 1, "v2-unknown"))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::NotFound, "nope (version 0)");
+
+    let mut no_template = create_request("echo_async", 1, "v2-no-template");
+    no_template.template = None;
+    let status = client.create_task(no_template).await.unwrap_err();
+    assert_status(&status, Code::InvalidArgument, "template");
+
+    let status = client
+        .get_task(get_request("", b"{}".to_vec()))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::InvalidArgument, "task_category.name");
+
+    let status = client
+        .get_task(get_request("echo_async", b"not json".to_vec()))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::InvalidArgument, "resource_meta");
+
+    let status = client
+        .get_task(get_request("echo_sync", b"not a result".to_vec()))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::InvalidArgument, "resource_meta");
+
+    let status = client
+        .create_task(create_request("fails", 1, "v2-fails"))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::Internal, "backend is down");
+}
