@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::Semaphore;
 
 use crate::guard::{Guard, key};
+use crate::limits::{CallLimits, Slots};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
 use crate::resource::ResourceParts;
@@ -20,9 +20,6 @@ use crate::{
     AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
     protobuf_struct,
 };
-
-/// How many agent calls run at once by default, as flytekit's `--worker`.
-pub const DEFAULT_WORKERS: usize = 10;
 
 /// How long a create's or delete's answer is reused by default.
 pub const DEFAULT_ANSWER_TTL: Duration = Duration::from_secs(3600);
@@ -90,18 +87,19 @@ pub struct Dispatcher {
     registry: Arc<Registry>,
     guard: Guard,
     answer_ttl: Duration,
-    workers: Arc<Semaphore>,
+    slots: Arc<Slots>,
 }
 
 impl Dispatcher {
-    /// A dispatcher for `registry`, with an in-memory guard,
-    /// [`DEFAULT_WORKERS`] and [`DEFAULT_ANSWER_TTL`].
+    /// A dispatcher for `registry`, with an in-memory guard, the default
+    /// [`CallLimits`] and [`DEFAULT_ANSWER_TTL`].
     pub fn new(registry: Arc<Registry>) -> Self {
+        let slots = Slots::new(CallLimits::default(), registry.categories());
         Dispatcher {
             registry,
             guard: Guard::default(),
             answer_ttl: DEFAULT_ANSWER_TTL,
-            workers: Arc::new(Semaphore::new(DEFAULT_WORKERS)),
+            slots: Arc::new(slots),
         }
     }
 
@@ -111,10 +109,10 @@ impl Dispatcher {
         self
     }
 
-    /// Runs at most `workers` agent calls at once (at least one); more wait
-    /// their turn.
-    pub fn workers(mut self, workers: usize) -> Self {
-        self.workers = Arc::new(Semaphore::new(workers.max(1)));
+    /// Runs agent calls within `limits`: workers, per-agent ceiling, queue
+    /// and call deadline.
+    pub fn limits(mut self, limits: CallLimits) -> Self {
+        self.slots = Arc::new(Slots::new(limits, self.registry.categories()));
         self
     }
 
@@ -255,8 +253,9 @@ impl Dispatcher {
             .await
     }
 
-    /// `call`, run once a worker slot is free, with a panic answered as an
-    /// `INTERNAL` error: the server goes on serving.
+    /// `call`, run once its agent has a slot and a worker is free, within
+    /// the call deadline, with a panic answered as an `INTERNAL` error: the
+    /// server goes on serving.
     fn contained<T, F>(
         &self,
         category: TaskCategory,
@@ -266,14 +265,13 @@ impl Dispatcher {
     where
         F: Future<Output = Result<T, AgentError>> + Send,
     {
-        let workers = Arc::clone(&self.workers);
+        let slots = Arc::clone(&self.slots);
         async move {
-            // The semaphore is never closed, so a slot always comes.
-            let _slot = workers.acquire_owned().await;
-            AssertUnwindSafe(call)
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
+            let _slot = slots.acquire(&category).await?;
+            let timeout = slots.call_timeout();
+            match tokio::time::timeout(timeout, AssertUnwindSafe(call).catch_unwind()).await {
+                Ok(Ok(answer)) => answer,
+                Ok(Err(panic)) => {
                     tracing::error!(
                         task_type = category.name,
                         operation = operation.as_str(),
@@ -286,7 +284,14 @@ impl Dispatcher {
                         category.name,
                         operation.as_str()
                     )))
-                })
+                }
+                Err(_) => Err(AgentError::deadline_exceeded(format!(
+                    "the agent for task type {} did not finish {} within {timeout:?} \
+                     (--call-timeout): the call was abandoned and its worker freed",
+                    category.name,
+                    operation.as_str()
+                ))),
+            }
         }
     }
 

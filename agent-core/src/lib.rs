@@ -14,6 +14,7 @@ pub mod context;
 pub mod dispatch;
 pub mod error;
 pub mod guard;
+pub mod limits;
 pub mod literal;
 pub mod local;
 pub mod proto;

@@ -181,6 +181,11 @@ impl Registry {
         }
     }
 
+    /// Every task category served.
+    pub fn categories(&self) -> impl Iterator<Item = TaskCategory> + '_ {
+        self.agents.keys().cloned()
+    }
+
     /// Whether a sync agent serves `category`.
     pub fn is_sync(&self, category: &TaskCategory) -> bool {
         self.agents

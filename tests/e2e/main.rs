@@ -2,6 +2,7 @@
 //! tonic clients.
 
 mod async_rpcs;
+mod faults;
 mod flyte2_rpcs;
 mod idempotency;
 mod metadata_rpcs;

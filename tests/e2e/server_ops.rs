@@ -128,7 +128,11 @@ async fn shutdown_lets_the_requests_in_flight_finish() {
 /// Sends three slow creates at once and answers how many ran together.
 async fn most_slow_creates_at_once(worker: usize) -> usize {
     let options = agent_core::server::ServerOptions {
-        worker,
+        limits: agent_core::limits::CallLimits {
+            workers: worker,
+            per_agent: worker,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let (server, calls) = start_with(options).await;

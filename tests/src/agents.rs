@@ -10,6 +10,7 @@
 //! | `unguarded` | async | like `echo_async`, with `idempotency = "off"` |
 //! | `fails` | async | create fails with "backend is down"; get answers a retryable failure |
 //! | `panics` | async | every method panics |
+//! | `hangs` | async | create never answers (until the call deadline abandons it) |
 //! | `with_logs` | async | answers metrics and logs |
 //! | `timer_async` | async | create notes when input `ms` milliseconds are up; get answers RUNNING until then, then SUCCEEDED with `o0 = ms` (FAILED when input `fail` is true); delete counts calls |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
@@ -37,6 +38,28 @@ pub struct Calls {
     pub slow_running: AtomicUsize,
     /// The most `create` calls of the slow agent that ran at once.
     pub slow_max_running: AtomicUsize,
+    /// `create` calls of the slow and hanging agents running now.
+    pub in_flight: AtomicUsize,
+    /// The most `create` calls of the slow and hanging agents that ran at once.
+    pub max_in_flight: AtomicUsize,
+}
+
+/// A call counted in [`Calls::in_flight`] until it is dropped (finished or
+/// abandoned).
+struct InFlight<'a>(&'a Calls);
+
+impl<'a> InFlight<'a> {
+    fn enter(calls: &'a Calls) -> Self {
+        let now = calls.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        calls.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(calls)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Calls {
@@ -124,6 +147,7 @@ pub struct SlowAgent {
 #[async_agent(task_type = "slow_async", name = "Echo Agent", register = false)]
 impl SlowAgent {
     async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        let _in_flight = InFlight::enter(&self.calls);
         let running = self.calls.slow_running.fetch_add(1, Ordering::SeqCst) + 1;
         self.calls
             .slow_max_running
@@ -198,6 +222,27 @@ impl PanickingAgent {
 
     async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
         panic!("delete panicked")
+    }
+}
+
+/// Never answers `create`.
+pub struct HangingAgent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "hangs", register = false)]
+impl HangingAgent {
+    async fn create(&self, _task: TaskContext) -> Result<EchoJob, AgentError> {
+        let _in_flight = InFlight::enter(&self.calls);
+        std::future::pending().await
+    }
+
+    async fn get(&self, _job: EchoJob) -> Result<Resource, AgentError> {
+        Ok(Resource::running())
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        Ok(())
     }
 }
 
@@ -355,6 +400,7 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .async_agent(UnguardedAgent { calls: calls() })
         .async_agent(FailingAgent)
         .async_agent(PanickingAgent)
+        .async_agent(HangingAgent { calls: calls() })
         .async_agent(LogsAgent)
         .async_agent(TimerAgent { calls: calls() })
         .sync_agent(EchoSyncAgent { calls: calls() })

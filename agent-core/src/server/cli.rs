@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 
 use super::{AgentServer, ServeError, ServerOptions, bind, shutdown_signal};
 use crate::guard::GuardLimits;
+use crate::limits::CallLimits;
 use crate::registry::RegistryBuilder;
 
 /// The gRPC port of `pyflyte serve agent` and flyte-sdk's connector server.
@@ -47,10 +48,24 @@ pub struct ServeArgs {
         default_value_t = DEFAULT_PROMETHEUS_PORT
     )]
     pub prometheus_port: u16,
-    /// Number of agent calls run at once; more wait their turn.
-    #[arg(long, env = "FLYTE_AGENT_WORKER", default_value_t = ServerOptions::default().worker as u32,
+    /// Number of agent calls run at once, over every agent; more wait their turn.
+    #[arg(long, env = "FLYTE_AGENT_WORKER", default_value_t = ServerOptions::default().limits.workers as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub worker: u32,
+    /// Number of calls of one agent (task category) run at once, so that one
+    /// slow agent cannot take every worker (default: as many as --worker).
+    #[arg(long, env = "FLYTE_AGENT_AGENT_CONCURRENCY",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub agent_concurrency: Option<u32>,
+    /// Number of calls that may wait for a worker; more are answered
+    /// RESOURCE_EXHAUSTED at once.
+    #[arg(long, env = "FLYTE_AGENT_MAX_WAITING_CALLS", default_value_t = ServerOptions::default().limits.max_waiting)]
+    pub max_waiting_calls: usize,
+    /// Seconds one agent call may run; past it the call is answered
+    /// DEADLINE_EXCEEDED and its worker freed.
+    #[arg(long, env = "FLYTE_AGENT_CALL_TIMEOUT", default_value_t = ServerOptions::default().limits.call_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub call_timeout: u64,
     /// Shut down after this many seconds (for testing), as `pyflyte serve agent --timeout`.
     #[arg(long, env = "FLYTE_AGENT_TIMEOUT")]
     pub timeout: Option<u64>,
@@ -101,7 +116,12 @@ impl ServeArgs {
     /// The server options these flags set.
     pub fn options(&self) -> ServerOptions {
         ServerOptions {
-            worker: self.worker as usize,
+            limits: CallLimits {
+                workers: self.worker as usize,
+                per_agent: self.agent_concurrency.unwrap_or(self.worker) as usize,
+                max_waiting: self.max_waiting_calls,
+                call_timeout: Duration::from_secs(self.call_timeout),
+            },
             metrics_prefix: self.metrics_prefix.clone(),
             max_message_bytes: self.max_message_bytes,
             idempotency_ttl: Duration::from_secs(self.idempotency_ttl),

@@ -24,8 +24,9 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::dispatch::{DEFAULT_ANSWER_TTL, DEFAULT_WORKERS, Dispatcher};
+use crate::dispatch::{DEFAULT_ANSWER_TTL, Dispatcher};
 use crate::guard::{Guard, GuardLimits, GuardStore, MemoryGuardStore};
+use crate::limits::CallLimits;
 use crate::{Registry, RegistryError};
 use metrics::Metrics;
 use shared::Shared;
@@ -36,8 +37,9 @@ pub use transport::{bind, shutdown_signal};
 /// How the server runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerOptions {
-    /// How many agent calls run at once; more wait their turn.
-    pub worker: usize,
+    /// How many agent calls run at once, per agent and over all, how many
+    /// callers may wait, and how long one call may run.
+    pub limits: CallLimits,
     /// The prefix of every metric name.
     pub metrics_prefix: String,
     /// The largest request or response message, in bytes.
@@ -59,7 +61,7 @@ pub struct ServerOptions {
 impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
-            worker: DEFAULT_WORKERS,
+            limits: CallLimits::default(),
             metrics_prefix: metrics::DEFAULT_METRICS_PREFIX.to_string(),
             max_message_bytes: 4 * 1024 * 1024,
             idempotency_ttl: DEFAULT_ANSWER_TTL,
@@ -140,7 +142,7 @@ impl AgentServer {
             .unwrap_or_else(|| Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
         let dispatcher = Dispatcher::new(Arc::clone(&self.registry))
             .guard(Guard::new(store))
-            .workers(self.options.worker)
+            .limits(self.options.limits)
             .answer_ttl(self.options.idempotency_ttl);
         let shared = Arc::new(Shared {
             dispatcher,

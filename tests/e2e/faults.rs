@@ -1,0 +1,113 @@
+//! Faulty agents and overload: a hanging agent is abandoned at the call
+//! deadline and frees its worker, a guarded call keeps its worker while it
+//! outlives its caller, one agent cannot take every worker, and callers
+//! beyond the queue are refused at once.
+
+use std::time::Duration;
+
+use agent_core::limits::CallLimits;
+use agent_core::server::ServerOptions;
+use tonic::Code;
+
+use crate::support::{Calls, assert_status, create_request, start_with};
+
+fn limits(
+    workers: usize,
+    per_agent: usize,
+    max_waiting: usize,
+    call_timeout_ms: u64,
+) -> ServerOptions {
+    ServerOptions {
+        limits: CallLimits {
+            workers,
+            per_agent,
+            max_waiting,
+            call_timeout: Duration::from_millis(call_timeout_ms),
+        },
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn a_hanging_agent_is_abandoned_at_the_call_deadline_and_frees_its_worker() {
+    let (server, _) = start_with(limits(1, 1, 10, 200)).await;
+    let mut client = server.async_client();
+    let status = client
+        .create_task(create_request("hangs", 1, "hang-1"))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::DeadlineExceeded, "--call-timeout");
+    let created = client
+        .create_task(create_request("echo_async", 1, "after-hang"))
+        .await;
+    assert!(created.is_ok(), "the only worker was freed: {created:?}");
+}
+
+#[tokio::test]
+async fn a_guarded_call_that_outlives_its_caller_keeps_its_worker() {
+    let (server, calls) = start_with(limits(1, 1, 10, 400)).await;
+    let mut impatient = tonic::Request::new(create_request("hangs", 1, "hang-2"));
+    impatient.set_timeout(Duration::from_millis(50));
+    assert!(server.async_client().create_task(impatient).await.is_err());
+    server
+        .async_client()
+        .create_task(create_request("slow_async", 1, "waits-for-the-worker"))
+        .await
+        .unwrap();
+    assert_eq!(
+        Calls::of(&calls.max_in_flight),
+        1,
+        "with one worker, the slow create ran only once the abandoned one was gone"
+    );
+}
+
+/// Waits (5 s at most) until `calls` has `count` slow or hanging creates running.
+async fn until_in_flight(calls: &Calls, count: usize) {
+    for _ in 0..500 {
+        if Calls::of(&calls.in_flight) == count {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{count} calls never ran at once");
+}
+
+#[tokio::test]
+async fn one_slow_agent_cannot_take_every_worker() {
+    let (server, calls) = start_with(limits(2, 1, 10, 5_000)).await;
+    for run in ["hang-a", "hang-b"] {
+        let mut client = server.async_client();
+        let request = create_request("hangs", 1, run);
+        tokio::spawn(async move { client.create_task(request).await });
+    }
+    until_in_flight(&calls, 1).await;
+    // The second hang waits for its agent's slot, not for a worker.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(Calls::of(&calls.in_flight), 1);
+    let mut request = tonic::Request::new(create_request("echo_async", 1, "beside-the-hang"));
+    request.set_timeout(Duration::from_secs(2));
+    let created = server.async_client().create_task(request).await;
+    assert!(
+        created.is_ok(),
+        "the other agent got the free worker: {created:?}"
+    );
+}
+
+#[tokio::test]
+async fn callers_beyond_the_queue_get_resource_exhausted() {
+    let (server, calls) = start_with(limits(1, 1, 1, 5_000)).await;
+    for run in ["hang-c", "hang-d"] {
+        let mut client = server.async_client();
+        let request = create_request("hangs", 1, run);
+        tokio::spawn(async move { client.create_task(request).await });
+    }
+    until_in_flight(&calls, 1).await;
+    // The second hang takes the one place in the queue.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let status = server
+        .async_client()
+        .create_task(create_request("echo_async", 1, "one-too-many"))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::ResourceExhausted, "waiting for a worker");
+}
