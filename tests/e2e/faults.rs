@@ -111,3 +111,27 @@ async fn callers_beyond_the_queue_get_resource_exhausted() {
         .unwrap_err();
     assert_status(&status, Code::ResourceExhausted, "waiting for a worker");
 }
+
+#[tokio::test]
+async fn a_message_over_the_size_limit_is_resource_exhausted() {
+    let options = ServerOptions {
+        max_message_bytes: 1024,
+        ..Default::default()
+    };
+    let (server, calls) = start_with(options).await;
+    let mut request = create_request("echo_async", 1, "too-large");
+    request.output_prefix = "s3://bucket/".to_string() + &"x".repeat(4096);
+    let status = server
+        .async_client()
+        .create_task(request)
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::ResourceExhausted, "too large");
+    assert_eq!(Calls::of(&calls.create), 0);
+
+    let created = server
+        .async_client()
+        .create_task(create_request("echo_async", 1, "small-enough"))
+        .await;
+    assert!(created.is_ok(), "{created:?}");
+}

@@ -12,6 +12,7 @@ mod flyte1;
 mod flyte2;
 mod log_chunks;
 pub mod metrics;
+mod oversize;
 mod routes;
 mod shared;
 pub mod status;

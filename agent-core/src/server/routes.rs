@@ -9,7 +9,7 @@ use tonic_health::server::HealthReporter;
 
 use super::metrics::Metrics;
 use super::shared::Shared;
-use super::{ServeError, flyte1, flyte2};
+use super::{ServeError, flyte1, flyte2, oversize};
 
 /// Every service an agent server answers, ready to be served on any
 /// listener (plain or TLS, behind any tower layer).
@@ -52,8 +52,14 @@ impl AgentRoutes {
             .add_service(health_service)
             .add_service(reflection().build_v1()?)
             .add_service(reflection().build_v1alpha()?);
+        let router = routes
+            .routes()
+            .into_axum_router()
+            .layer(axum::middleware::map_response(
+                oversize::resource_exhausted_when_too_large,
+            ));
         Ok(AgentRoutes {
-            routes: routes.routes(),
+            routes: Routes::from(router),
             health,
             metrics: shared.metrics.clone(),
         })
