@@ -14,6 +14,7 @@
 //! | `with_logs` | async | answers metrics and logs |
 //! | `timer_async` | async | create notes when input `ms` milliseconds are up; get answers RUNNING until then, then SUCCEEDED with `o0 = ms` (FAILED when input `fail` is true); delete counts calls |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
+//! | `reads_secret` | sync | reads the secret that `custom` names (`{"group": .., "key": ..}`) and answers `o0 = its length` |
 //! | `blocking_sync` | sync | a plain `fn` `do` that blocks its thread until a second call runs beside it (2 s at most), answering `o0 = x * x` and `overlapped` |
 
 use std::sync::Arc;
@@ -361,6 +362,26 @@ impl EchoSyncAgent {
     }
 }
 
+/// Where `reads_secret` finds its secret: the template's `custom`.
+#[derive(Debug, Deserialize)]
+struct SecretName {
+    group: String,
+    key: String,
+}
+
+/// Reads a secret, answering only its length.
+#[derive(Default)]
+pub struct SecretReaderAgent;
+
+#[sync_agent(task_type = "reads_secret", register = false)]
+impl SecretReaderAgent {
+    async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
+        let name: SecretName = task.custom()?;
+        let secret = task.secret(&name.group, &name.key)?;
+        Ok(Resource::succeeded().output("o0", secret.expose().len() as i64))
+    }
+}
+
 /// A plain (blocking) `fn`, as Flyte's `do`: answers `o0 = x * x`, and
 /// `overlapped`: whether another call ran while this one blocked its thread.
 #[derive(Default)]
@@ -405,6 +426,7 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .async_agent(TimerAgent { calls: calls() })
         .sync_agent(EchoSyncAgent { calls: calls() })
         .sync_agent(BlockingSyncAgent::default())
+        .sync_agent(SecretReaderAgent)
 }
 
 /// A registry of every test agent, counting into `calls`.

@@ -21,6 +21,15 @@ pub const DEFAULT_PORT: u16 = 8000;
 /// The `/metrics` port of `pyflyte serve agent`.
 pub const DEFAULT_PROMETHEUS_PORT: u16 = 9090;
 
+/// How the server writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
 /// Flags of an agent server. Each may also be set by an environment variable.
 /// Defaults are those of [`ServerOptions::default`].
 #[derive(Debug, Clone, Parser)]
@@ -101,6 +110,10 @@ pub struct ServeArgs {
     /// the pod out of its Service).
     #[arg(long, env = "FLYTE_AGENT_DRAIN_DELAY", default_value_t = ServerOptions::default().drain_delay.as_secs())]
     pub drain_delay: u64,
+    /// How logs are written to stderr: `text` for people, `json` (one object
+    /// per line, with the call's span fields) for log pipelines.
+    #[arg(long, env = "FLYTE_AGENT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// Seconds a shutdown waits for the requests in flight.
     #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = ServerOptions::default().shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
@@ -166,8 +179,8 @@ pub async fn serve_cli() -> Result<(), ServeError> {
 /// Like [`serve_cli`], serving the agents of `registry` as well as the
 /// annotated ones: for agents that need runtime configuration.
 pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError> {
-    init_logging();
     let args = ServeArgs::from_env();
+    init_logging(args.log_format);
     let registry = registry.collected().build()?;
     if !args.modules.is_empty() {
         tracing::info!(
@@ -239,15 +252,17 @@ async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeErr
     Err(last_error.expect("at least one host was tried"))
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (`info` by default).
-fn init_logging() {
+/// Logs to stderr in `format`, filtered by `RUST_LOG` (`info` by default).
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => logs.json().with_current_span(true).try_init(),
+    };
 }
 
 #[cfg(test)]

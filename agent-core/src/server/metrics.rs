@@ -1,6 +1,8 @@
 //! Prometheus metrics, named as flytekit names them, and the `/metrics`
 //! endpoint that serves them.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus::{
@@ -12,10 +14,20 @@ use crate::ErrorKind;
 /// The metric name prefix flytekit 1.16 and flyte-sdk write.
 pub const DEFAULT_METRICS_PREFIX: &str = "flyte_connector_";
 
-/// The server's request metrics.
+/// How many distinct task types that no agent serves get a label of their
+/// own; the rest share [`OTHER_TASK_TYPES`], so that callers cannot grow the
+/// metrics without bound.
+pub const MAX_UNKNOWN_TASK_TYPES: usize = 32;
+
+/// The label of unknown task types past [`MAX_UNKNOWN_TASK_TYPES`].
+pub const OTHER_TASK_TYPES: &str = "other_unknown";
+
+/// The server's request metrics, with process metrics (CPU, memory, open
+/// files) on Linux.
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
+    task_types: Arc<TaskTypeLabels>,
     success: IntCounterVec,
     failure: IntCounterVec,
     latency: HistogramVec,
@@ -24,11 +36,19 @@ pub struct Metrics {
 
 impl Metrics {
     /// Metrics named `<prefix>requests_success_total`, `<prefix>requests_failure_total`,
-    /// `<prefix>request_latency_seconds` and `<prefix>input_literal_bytes`.
+    /// `<prefix>request_latency_seconds` and `<prefix>input_literal_bytes`,
+    /// labelled with the task types of `served` and a bounded number of others.
     ///
     /// Fails when `prefix` makes an invalid metric name.
-    pub fn new(prefix: &str) -> Result<Self, prometheus::Error> {
+    pub fn new(
+        prefix: &str,
+        served: impl IntoIterator<Item = String>,
+    ) -> Result<Self, prometheus::Error> {
         let registry = Registry::new();
+        #[cfg(target_os = "linux")]
+        registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))?;
         let success = IntCounterVec::new(
             Opts::new(
                 format!("{prefix}requests_success_total"),
@@ -64,6 +84,10 @@ impl Metrics {
         registry.register(Box::new(input_bytes.clone()))?;
         Ok(Metrics {
             registry,
+            task_types: Arc::new(TaskTypeLabels {
+                served: served.into_iter().collect(),
+                unknown: Mutex::new(HashSet::new()),
+            }),
             success,
             failure,
             latency,
@@ -79,6 +103,7 @@ impl Metrics {
         elapsed: Duration,
         outcome: Result<(), ErrorKind>,
     ) {
+        let task_type = self.task_types.label(task_type);
         self.latency
             .with_label_values(&[task_type, operation])
             .observe(elapsed.as_secs_f64());
@@ -96,6 +121,7 @@ impl Metrics {
 
     /// Records the encoded size of a request's inputs.
     pub fn record_input_size(&self, task_type: &str, bytes: usize) {
+        let task_type = self.task_types.label(task_type);
         self.input_bytes
             .with_label_values(&[task_type])
             .observe(bytes as f64);
@@ -128,6 +154,34 @@ impl Metrics {
     }
 }
 
+/// The `task_type` label of each request: the task type itself when an agent
+/// serves it or it is one of the first few unknown ones, else
+/// [`OTHER_TASK_TYPES`].
+struct TaskTypeLabels {
+    served: HashSet<String>,
+    unknown: Mutex<HashSet<String>>,
+}
+
+impl TaskTypeLabels {
+    fn label<'a>(&self, task_type: &'a str) -> &'a str {
+        if self.served.contains(task_type) {
+            return task_type;
+        }
+        let mut unknown = self
+            .unknown
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if unknown.contains(task_type) {
+            return task_type;
+        }
+        if unknown.len() < MAX_UNKNOWN_TASK_TYPES {
+            unknown.insert(task_type.to_string());
+            return task_type;
+        }
+        OTHER_TASK_TYPES
+    }
+}
+
 /// The `error_code` label flytekit writes: the HTTP status 404 for an
 /// unknown task type, 500 for every other failure.
 fn flytekit_error_code(kind: ErrorKind) -> &'static str {
@@ -143,12 +197,12 @@ mod tests {
 
     #[test]
     fn an_invalid_prefix_is_an_error() {
-        assert!(Metrics::new("bad prefix ").is_err());
+        assert!(Metrics::new("bad prefix ", []).is_err());
     }
 
     #[test]
     fn records_under_flytekit_names() {
-        let metrics = Metrics::new("flyte_connector_").unwrap();
+        let metrics = Metrics::new("flyte_connector_", ["bigquery".to_string()]).unwrap();
         metrics.record("bigquery", "create", Duration::from_millis(3), Ok(()));
         metrics.record(
             "bigquery",
@@ -177,5 +231,42 @@ mod tests {
         assert!(
             text.contains("flyte_connector_input_literal_bytes_sum{task_type=\"bigquery\"} 120")
         );
+    }
+
+    #[test]
+    fn unknown_task_types_cannot_grow_the_labels_without_bound() {
+        let metrics = Metrics::new("m_", ["served".to_string()]).unwrap();
+        for i in 0..1000 {
+            metrics.record(
+                &format!("nope{i}"),
+                "create",
+                Duration::ZERO,
+                Err(ErrorKind::NotFound),
+            );
+        }
+        metrics.record("served", "create", Duration::ZERO, Ok(()));
+        let text = metrics.render();
+        let labels = text
+            .lines()
+            .filter(|line| line.starts_with("m_requests_failure_total{"))
+            .count();
+        assert_eq!(labels, MAX_UNKNOWN_TASK_TYPES + 1, "{text}");
+        assert!(text.contains("task_type=\"other_unknown\"} 968"), "{text}");
+        assert!(
+            text.contains("m_requests_success_total{operation=\"create\",task_type=\"served\"} 1")
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn process_metrics_are_served() {
+        let text = Metrics::new("m_", []).unwrap().render();
+        for name in [
+            "process_cpu_seconds_total",
+            "process_resident_memory_bytes",
+            "process_open_fds",
+        ] {
+            assert!(text.contains(name), "{name} in {text}");
+        }
     }
 }

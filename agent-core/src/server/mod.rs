@@ -147,7 +147,10 @@ impl AgentServer {
             .answer_ttl(self.options.idempotency_ttl);
         let shared = Arc::new(Shared {
             dispatcher,
-            metrics: Metrics::new(&self.options.metrics_prefix)?,
+            metrics: Metrics::new(
+                &self.options.metrics_prefix,
+                self.registry.categories().map(|category| category.name),
+            )?,
             read_timeout: self.options.read_timeout,
             // Each line is sent twice (structured and plain): a quarter of the
             // message limit leaves room for both and the framing.

@@ -11,6 +11,7 @@ use tracing::Instrument;
 use super::metrics::Metrics;
 use super::status;
 use crate::dispatch::{Dispatcher, Operation};
+use crate::proto::flyteidl::core;
 use crate::{AgentError, TaskContext};
 
 /// The state every service of both protocols holds.
@@ -32,16 +33,25 @@ impl Shared {
             .record_input_size(task.task_type(), task.inputs.encoded_len());
     }
 
-    /// Runs `call` for `task_type` and `operation` in a span carrying both,
-    /// records its metrics, logs its outcome, and answers its error as a
-    /// gRPC status.
+    /// Runs `call` for `task_type` and `operation` in a span carrying both
+    /// (and the task execution id, for the calls that name one), records its
+    /// metrics, logs its outcome, and answers its error as a gRPC status.
     pub(crate) async fn observe<T>(
         &self,
         task_type: &str,
         operation: Operation,
+        execution: Option<&core::TaskExecutionIdentifier>,
         call: impl Future<Output = Result<T, AgentError>>,
     ) -> Result<T, tonic::Status> {
-        let span = tracing::info_span!("agent_call", task_type, operation = operation.as_str());
+        let span = tracing::info_span!(
+            "agent_call",
+            task_type,
+            operation = operation.as_str(),
+            execution_id = tracing::field::Empty,
+        );
+        if let Some(id) = execution {
+            span.record("execution_id", tracing::field::display(ExecutionId(id)));
+        }
         async {
             let started = Instant::now();
             let mut unanswered = Unanswered {
@@ -67,6 +77,28 @@ impl Shared {
         }
         .instrument(span)
         .await
+    }
+}
+
+/// A task execution id as logs show it:
+/// `project/domain/execution/node/task/attempt`.
+struct ExecutionId<'a>(&'a core::TaskExecutionIdentifier);
+
+impl std::fmt::Display for ExecutionId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let node = self.0.node_execution_id.as_ref();
+        let workflow = node.and_then(|node| node.execution_id.as_ref());
+        let field = |value: Option<&String>| value.map_or("", String::as_str).to_string();
+        write!(
+            f,
+            "{}/{}/{}/{}/{}/{}",
+            field(workflow.map(|w| &w.project)),
+            field(workflow.map(|w| &w.domain)),
+            field(workflow.map(|w| &w.name)),
+            field(node.map(|n| &n.node_id)),
+            field(self.0.task_id.as_ref().map(|t| &t.name)),
+            self.0.retry_attempt
+        )
     }
 }
 

@@ -43,11 +43,13 @@ impl AsyncAgentService for AsyncAgentHandler {
             convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
         self.shared.record_inputs(&task);
         let task_type = task.template.r#type.clone();
+        let execution = task.execution.task_execution_id.clone();
         let resource_meta = self
             .shared
             .observe(
                 &task_type,
                 Operation::Create,
+                execution.as_ref(),
                 self.shared.dispatcher.create(task),
             )
             .await?;
@@ -68,7 +70,12 @@ impl AsyncAgentService for AsyncAgentHandler {
         let task_type = job.category.name.clone();
         let resource = self
             .shared
-            .observe(&task_type, Operation::Get, self.shared.dispatcher.get(job))
+            .observe(
+                &task_type,
+                Operation::Get,
+                None,
+                self.shared.dispatcher.get(job),
+            )
             .await?;
         Ok(Response::new(admin::GetTaskResponse {
             resource: Some(convert::resource(resource)),
@@ -91,6 +98,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             .observe(
                 &task_type,
                 Operation::Delete,
+                None,
                 self.shared.dispatcher.delete(job),
             )
             .await?;
@@ -118,7 +126,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(&task_type, Operation::GetMetrics, call)
+            .observe(&task_type, Operation::GetMetrics, None, call)
             .await?;
         Ok(Response::new(admin::GetTaskMetricsResponse { results }))
     }
@@ -145,7 +153,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(&task_type, Operation::GetLogs, call)
+            .observe(&task_type, Operation::GetLogs, None, call)
             .await?;
         use admin::get_task_logs_response::Part;
         let header = admin::GetTaskLogsResponse {

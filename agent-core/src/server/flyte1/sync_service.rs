@@ -82,11 +82,13 @@ impl SyncAgentService for SyncAgentHandler {
         let task = convert::sync_request(header, inputs).map_err(status::from_agent_error)?;
         self.shared.record_inputs(&task);
         let task_type = task.template.r#type.clone();
+        let execution = task.execution.task_execution_id.clone();
         let resource = self
             .shared
             .observe(
                 &task_type,
                 Operation::Execute,
+                execution.as_ref(),
                 self.shared.dispatcher.execute(task),
             )
             .await?;

@@ -29,6 +29,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
         self.shared.record_inputs(&task);
         let task_type = task.template.r#type.clone();
+        let execution = task.execution.task_execution_id.clone();
         let operation = if self
             .shared
             .dispatcher
@@ -41,7 +42,12 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         };
         let resource_meta = self
             .shared
-            .observe(&task_type, operation, self.shared.dispatcher.submit(task))
+            .observe(
+                &task_type,
+                operation,
+                execution.as_ref(),
+                self.shared.dispatcher.submit(task),
+            )
             .await?;
         Ok(Response::new(connector::CreateTaskResponse {
             resource_meta,
@@ -62,7 +68,12 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let task_type = job.category.name.clone();
         let resource = self
             .shared
-            .observe(&task_type, Operation::Get, self.shared.dispatcher.get(job))
+            .observe(
+                &task_type,
+                Operation::Get,
+                None,
+                self.shared.dispatcher.get(job),
+            )
             .await?;
         Ok(Response::new(connector::GetTaskResponse {
             resource: Some(convert::resource(resource)),
@@ -85,6 +96,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             .observe(
                 &task_type,
                 Operation::Delete,
+                None,
                 self.shared.dispatcher.delete(job),
             )
             .await?;
@@ -108,7 +120,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(&task_type, Operation::GetMetrics, call)
+            .observe(&task_type, Operation::GetMetrics, None, call)
             .await?;
         Ok(Response::new(connector::GetTaskMetricsResponse { results }))
     }
@@ -131,7 +143,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(&task_type, Operation::GetLogs, call)
+            .observe(&task_type, Operation::GetLogs, None, call)
             .await?;
         use connector::get_task_logs_response::Part;
         let header = connector::GetTaskLogsResponse {
