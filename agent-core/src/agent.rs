@@ -12,7 +12,7 @@ use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{AgentError, Resource, TaskContext};
+use crate::{AgentError, Connection, Resource, TaskContext};
 
 /// What a task is matched to an agent by: the template's task type and
 /// `task_type_version`.
@@ -114,16 +114,20 @@ pub trait AsyncAgent: Send + Sync + 'static {
         task: TaskContext,
     ) -> impl Future<Output = Result<Self::Metadata, AgentError>> + Send;
 
-    /// Reports the job's state.
+    /// Reports the job's state. `connection` carries the secrets and
+    /// configs Flyte 2 sends with the request (empty on Flyte 1).
     fn get(
         &self,
         metadata: Self::Metadata,
+        connection: Connection,
     ) -> impl Future<Output = Result<Resource, AgentError>> + Send;
 
     /// Stops the job. Must succeed for a job that is already gone.
+    /// `connection` is as for [`get`](AsyncAgent::get).
     fn delete(
         &self,
         metadata: Self::Metadata,
+        connection: Connection,
     ) -> impl Future<Output = Result<(), AgentError>> + Send;
 
     /// Reports the job's metrics. Optional: answers `UNIMPLEMENTED` by default.
@@ -216,9 +220,17 @@ pub trait DynAsyncAgent: Send + Sync + 'static {
     /// Starts the job and answers its encoded metadata.
     fn create(&self, task: TaskContext) -> BoxFuture<'_, Result<Vec<u8>, AgentError>>;
     /// Reports the state of the job with the encoded metadata.
-    fn get<'a>(&'a self, metadata: &'a [u8]) -> BoxFuture<'a, Result<Resource, AgentError>>;
+    fn get<'a>(
+        &'a self,
+        metadata: &'a [u8],
+        connection: Connection,
+    ) -> BoxFuture<'a, Result<Resource, AgentError>>;
     /// Stops the job with the encoded metadata.
-    fn delete<'a>(&'a self, metadata: &'a [u8]) -> BoxFuture<'a, Result<(), AgentError>>;
+    fn delete<'a>(
+        &'a self,
+        metadata: &'a [u8],
+        connection: Connection,
+    ) -> BoxFuture<'a, Result<(), AgentError>>;
     /// Reports the metrics of the job with the encoded metadata.
     fn get_metrics<'a>(
         &'a self,
@@ -253,12 +265,24 @@ impl<A: AsyncAgent> DynAsyncAgent for A {
         })
     }
 
-    fn get<'a>(&'a self, metadata: &'a [u8]) -> BoxFuture<'a, Result<Resource, AgentError>> {
-        Box::pin(async move { AsyncAgent::get(self, A::decode_metadata(metadata)?).await })
+    fn get<'a>(
+        &'a self,
+        metadata: &'a [u8],
+        connection: Connection,
+    ) -> BoxFuture<'a, Result<Resource, AgentError>> {
+        Box::pin(
+            async move { AsyncAgent::get(self, A::decode_metadata(metadata)?, connection).await },
+        )
     }
 
-    fn delete<'a>(&'a self, metadata: &'a [u8]) -> BoxFuture<'a, Result<(), AgentError>> {
-        Box::pin(async move { AsyncAgent::delete(self, A::decode_metadata(metadata)?).await })
+    fn delete<'a>(
+        &'a self,
+        metadata: &'a [u8],
+        connection: Connection,
+    ) -> BoxFuture<'a, Result<(), AgentError>> {
+        Box::pin(async move {
+            AsyncAgent::delete(self, A::decode_metadata(metadata)?, connection).await
+        })
     }
 
     fn get_metrics<'a>(

@@ -9,6 +9,7 @@
 extern crate self as agent_core;
 
 pub mod agent;
+pub mod connection;
 pub mod context;
 pub mod error;
 pub mod literal;
@@ -30,6 +31,7 @@ pub use agent::{
     AsyncAgent, DynAsyncAgent, DynSyncAgent, LogsQuery, MetricResult, MetricsQuery, SyncAgent,
     TaskCategory, TaskLogs,
 };
+pub use connection::Connection;
 pub use context::TaskContext;
 pub use error::{AgentError, ErrorKind};
 pub use literal::{FromLiteral, IntoLiteral, LiteralError};
@@ -86,13 +88,41 @@ pub use server::cli::{serve_cli, serve_cli_with};
 /// | method | parameters after `&self` | returns |
 /// | --- | --- | --- |
 /// | `create` (required) | `TaskContext` | `Result<M, AgentError>`: `M` is the metadata, any serde type |
-/// | `get` (required) | `M` | `Result<Resource, AgentError>` |
-/// | `delete` (required) | `M` | `Result<(), AgentError>` |
+/// | `get` (required) | `M`, optionally `Connection` | `Result<Resource, AgentError>` |
+/// | `delete` (required) | `M`, optionally `Connection` | `Result<(), AgentError>` |
 /// | `get_metrics` | `M`, `MetricsQuery` | `Result<Vec<MetricResult>, AgentError>` |
 /// | `get_logs` | `M`, `LogsQuery` | `Result<TaskLogs, AgentError>` |
 ///
 /// The metadata type `M` is read from `create`'s return type; it is sent to
 /// Propeller as JSON and handed back to the other methods.
+///
+/// `get` and `delete` may take a second parameter, the request's
+/// [`Connection`]: the secrets and configs Flyte 2 sends with the request
+/// (empty on Flyte 1). Leave it out when the agent does not need it.
+///
+/// ```
+/// use agent_core::Connection;
+/// use agent_core::prelude::*;
+///
+/// #[derive(Default)]
+/// pub struct WarehouseAgent;
+///
+/// #[async_agent(task_type = "warehouse")]
+/// impl WarehouseAgent {
+///     async fn create(&self, _task: TaskContext) -> Result<String, AgentError> {
+///         Ok("query-1".to_string())
+///     }
+///
+///     async fn get(&self, query: String, connection: Connection) -> Result<Resource, AgentError> {
+///         let region = connection.config("region").unwrap_or("us");
+///         Ok(Resource::running().message(format!("{query} runs in {region}")))
+///     }
+///
+///     async fn delete(&self, _query: String) -> Result<(), AgentError> {
+///         Ok(())
+///     }
+/// }
+/// ```
 ///
 /// # Arguments
 ///

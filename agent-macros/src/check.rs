@@ -180,33 +180,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             format!("`{name}` has no `self` parameter: take `&self` first, as in {signature}"),
         )),
     }
-    let expected = method.role.params().len();
-    let found = method.params.len();
-    if found > expected {
-        let extra: TokenStream = method.params[expected..]
-            .iter()
-            .map(ToTokens::to_token_stream)
-            .collect();
-        ctxt.error_spanned_by(
-            extra,
-            format!(
-                "`{name}` takes {} after `&self`, found {found}: remove the extra {}, as in \
-                 {signature}",
-                count(expected),
-                one_or_more(found - expected)
-            ),
-        );
-    } else if found < expected {
-        ctxt.push(syn::Error::new(
-            method.paren_span,
-            format!(
-                "`{name}` takes {} after `&self`, found {found}: add the missing {}, as in \
-                 {signature}",
-                count(expected),
-                one_or_more(expected - found)
-            ),
-        ));
-    }
+    param_count(agent, method, &signature, ctxt);
     if impl_trait(agent, method, &signature, ctxt) {
         return;
     }
@@ -223,6 +197,53 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
     }
 }
 
+/// Input: `fn get(&self, job: Job, connection: Connection, verbose: bool)`
+/// or `fn delete(&self)`.
+/// Output: an error at the extra parameters, listing the accepted shapes, or
+/// at the parameter list, naming what is missing.
+fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
+    let required = method.role.params().len();
+    let most = method.role.all_params().count();
+    let found = method.params.len();
+    if found > most {
+        let extra: TokenStream = method.params[most..]
+            .iter()
+            .map(ToTokens::to_token_stream)
+            .collect();
+        let message = match method.role.optional_param() {
+            Some(optional) => format!(
+                "`{name}` takes {} after `&self`, or {} with the optional `{}: {}`, found \
+                 {found}: remove the extra {}; write {} or {}",
+                count(required),
+                number(most),
+                optional.binding(),
+                optional.type_name().unwrap_or_default(),
+                one_or_more(found - most),
+                signature_with(agent, method, false),
+                signature_with(agent, method, true),
+            ),
+            None => format!(
+                "`{name}` takes {} after `&self`, found {found}: remove the extra {}, as in \
+                 {signature}",
+                count(required),
+                one_or_more(found - required)
+            ),
+        };
+        ctxt.error_spanned_by(extra, message);
+    } else if found < required {
+        ctxt.push(syn::Error::new(
+            method.paren_span,
+            format!(
+                "`{name}` takes {} after `&self`, found {found}: add the missing {}, as in \
+                 {signature}",
+                count(required),
+                one_or_more(required - found)
+            ),
+        ));
+    }
+}
+
 /// Input: `fn execute(&self, task: impl Into<TaskContext>)` or
 /// `fn execute(..) -> impl Future<..>`.
 /// Output: an error at the `impl Trait` type, which the trait impl could not
@@ -230,7 +251,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
 /// about it.
 fn impl_trait(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) -> bool {
     let name = &method.ident;
-    for (param, role) in method.params.iter().zip(method.role.params()) {
+    for (param, role) in method.params.iter().zip(method.role.all_params()) {
         if contains_impl_trait(&param.ty) {
             let ty = role.type_name().map_or_else(
                 || format!("the metadata type, `{}`", metadata_text(agent)),
@@ -396,22 +417,43 @@ fn one_or_more(n: usize) -> &'static str {
     if n == 1 { "one" } else { "ones" }
 }
 
-/// "one parameter", "2 parameters".
+/// "one parameter", "two parameters".
 fn count(n: usize) -> String {
     match n {
         1 => "one parameter".to_string(),
-        n => format!("{n} parameters"),
+        n => format!("{} parameters", number(n)),
+    }
+}
+
+/// "one", "two", "3".
+fn number(n: usize) -> String {
+    match n {
+        1 => "one".to_string(),
+        2 => "two".to_string(),
+        n => n.to_string(),
     }
 }
 
 /// The signature `method` should have, with the agent's metadata type:
-/// "`async fn get(&self, metadata: QueryJob) -> Result<Resource, AgentError>`".
+/// "`async fn get(&self, metadata: QueryJob) -> Result<Resource, AgentError>`",
+/// with the optional parameter when the method takes more than the
+/// required ones.
 fn signature(agent: &Agent, method: &Method) -> String {
+    let with_optional = method.params.len() > method.role.params().len();
+    signature_with(agent, method, with_optional)
+}
+
+/// The signature `method` should have, with or without its optional
+/// parameter.
+fn signature_with(agent: &Agent, method: &Method, with_optional: bool) -> String {
     let metadata = metadata_text(agent);
+    let optional = method.role.optional_param().filter(|_| with_optional);
     let params: Vec<String> = method
         .role
         .params()
         .iter()
+        .copied()
+        .chain(optional)
         .map(|param| {
             let ty = param.type_name().unwrap_or(&metadata);
             format!("{}: {ty}", param.binding())

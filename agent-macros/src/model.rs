@@ -76,6 +76,9 @@ pub(crate) enum ParamRole {
     MetricsQuery,
     /// `query: LogsQuery`.
     LogsQuery,
+    /// `connection: Connection`, the secrets and configs sent with the
+    /// request.
+    Connection,
 }
 
 /// What a method of the agent trait answers, inside `Result<_, AgentError>`.
@@ -137,7 +140,7 @@ impl Role {
         !matches!(self, Role::GetMetrics | Role::GetLogs)
     }
 
-    /// The parameters after `&self`.
+    /// The parameters after `&self` that the method must take.
     pub(crate) fn params(self) -> &'static [ParamRole] {
         match self {
             Role::Create | Role::Execute => &[ParamRole::Task],
@@ -145,6 +148,21 @@ impl Role {
             Role::GetMetrics => &[ParamRole::Metadata, ParamRole::MetricsQuery],
             Role::GetLogs => &[ParamRole::Metadata, ParamRole::LogsQuery],
         }
+    }
+
+    /// A parameter the method may take after its required ones, or leave
+    /// out (the trait method then ignores it).
+    pub(crate) fn optional_param(self) -> Option<ParamRole> {
+        match self {
+            Role::Get | Role::Delete => Some(ParamRole::Connection),
+            Role::Create | Role::Execute | Role::GetMetrics | Role::GetLogs => None,
+        }
+    }
+
+    /// Every parameter the method may take after `&self`: the required
+    /// ones, then the optional one.
+    pub(crate) fn all_params(self) -> impl Iterator<Item = ParamRole> {
+        self.params().iter().copied().chain(self.optional_param())
     }
 
     /// What it answers.
@@ -166,6 +184,7 @@ impl ParamRole {
             ParamRole::Task => "task",
             ParamRole::Metadata => "metadata",
             ParamRole::MetricsQuery | ParamRole::LogsQuery => "query",
+            ParamRole::Connection => "connection",
         }
     }
 
@@ -177,6 +196,7 @@ impl ParamRole {
             ParamRole::Metadata => None,
             ParamRole::MetricsQuery => Some("MetricsQuery"),
             ParamRole::LogsQuery => Some("LogsQuery"),
+            ParamRole::Connection => Some("Connection"),
         }
     }
 }

@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use agent_core::{AgentError, AsyncAgent, Resource, TaskCategory, TaskContext};
+use agent_core::{AgentError, AsyncAgent, Connection, Resource, TaskCategory, TaskContext};
 use serde::{Deserialize, Serialize};
 
 /// The file a sensor waits for: the template's `custom` and the job's metadata.
@@ -39,7 +39,11 @@ impl AsyncAgent for FileSensorAgent {
         task.custom()
     }
 
-    async fn get(&self, file: WatchedFile) -> Result<Resource, AgentError> {
+    async fn get(
+        &self,
+        file: WatchedFile,
+        _connection: Connection,
+    ) -> Result<Resource, AgentError> {
         match tokio::fs::metadata(&file.path).await {
             Ok(found) => Ok(Resource::succeeded().output("size", found.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -52,7 +56,7 @@ impl AsyncAgent for FileSensorAgent {
         }
     }
 
-    async fn delete(&self, _file: WatchedFile) -> Result<(), AgentError> {
+    async fn delete(&self, _file: WatchedFile, _connection: Connection) -> Result<(), AgentError> {
         Ok(())
     }
 }

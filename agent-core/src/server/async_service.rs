@@ -10,7 +10,7 @@ use super::call::{ServerState, detached, requested_category, template_category};
 use super::request_key;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::{AgentError, LogsQuery, MetricsQuery, TaskContext, protobuf_struct};
+use crate::{AgentError, Connection, LogsQuery, MetricsQuery, TaskContext, protobuf_struct};
 
 /// Serves the async agents of a registry.
 pub(crate) struct AsyncAgentHandler {
@@ -67,7 +67,10 @@ impl AsyncAgentService for AsyncAgentHandler {
             .state
             .call(&category.name, "get", async {
                 let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
-                agent.get(&request.resource_meta).await?.into_proto()
+                agent
+                    .get(&request.resource_meta, Connection::default())
+                    .await?
+                    .into_proto()
             })
             .await?;
         Ok(Response::new(admin::GetTaskResponse {
@@ -87,13 +90,13 @@ impl AsyncAgentService for AsyncAgentHandler {
                 let agent = self.state.async_agent(&category, CATEGORY_FIELD)?;
                 let resource_meta = request.resource_meta;
                 if !agent.idempotent() {
-                    return agent.delete(&resource_meta).await;
+                    return agent.delete(&resource_meta, Connection::default()).await;
                 }
                 let key = request_key::delete(&category, &resource_meta);
                 let (guard, ttl) = (self.state.guard.clone(), self.state.answer_ttl);
                 detached(async move {
                     let delete = async {
-                        agent.delete(&resource_meta).await?;
+                        agent.delete(&resource_meta, Connection::default()).await?;
                         Ok(Vec::new())
                     };
                     guard.once(&key, ttl, delete).await.map(drop)

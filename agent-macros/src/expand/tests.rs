@@ -55,6 +55,32 @@ fn async_agent() {
 }
 
 #[test]
+fn connection_param() {
+    assert_expansion!(
+        "connection_param",
+        expand_async_agent(
+            quote!(task_type = "warehouse"),
+            quote! {
+                impl WarehouseAgent {
+                    async fn create(&self, task: TaskContext) -> Result<QueryId, AgentError> {
+                        todo!()
+                    }
+
+                    async fn get(&self, id: QueryId, connection: Connection) -> Result<Resource, AgentError> {
+                        let region = connection.config("region");
+                        todo!()
+                    }
+
+                    fn delete(&self, id: QueryId) -> Result<(), AgentError> {
+                        todo!()
+                    }
+                }
+            },
+        )
+    );
+}
+
+#[test]
 fn sync_agent() {
     assert_expansion!(
         "sync_agent",

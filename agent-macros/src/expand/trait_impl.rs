@@ -146,16 +146,22 @@ fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
 
     let mut params = Vec::new();
     let mut args = Vec::new();
-    for (param_role, param) in role.params().iter().zip(&method.params) {
-        // Hygienic, so that a user's `struct metadata;` cannot turn the
-        // parameter into a pattern.
-        let binding = Ident::new(param_role.binding(), Span::mixed_site());
+    for (index, param_role) in role.all_params().enumerate() {
         let expected = match param_role {
             ParamRole::Task => quote!(#krate::TaskContext),
             ParamRole::Metadata => quote!(Self::Metadata),
             ParamRole::MetricsQuery => quote!(#krate::MetricsQuery),
             ParamRole::LogsQuery => quote!(#krate::LogsQuery),
+            ParamRole::Connection => quote!(#krate::Connection),
         };
+        let Some(param) = method.params.get(index) else {
+            // An optional parameter the user's method does not take.
+            params.push(quote!(_: #expected));
+            continue;
+        };
+        // Hygienic, so that a user's `struct metadata;` cannot turn the
+        // parameter into a pattern.
+        let binding = Ident::new(param_role.binding(), Span::mixed_site());
         let user_ty = &param.ty;
         let at = located_at(user_ty.span());
         args.push(if let (ParamRole::Metadata, Some(metadata)) = (param_role, metadata) {

@@ -4,7 +4,7 @@
 use agent_renamed_dependency_test as _;
 use flyte_agents::literal::LiteralMapBuilder;
 use flyte_agents::registry::RegisteredAgent;
-use flyte_agents::{FromLiteral, Registry, TaskCategory, TaskContext};
+use flyte_agents::{Connection, FromLiteral, Registry, TaskCategory, TaskContext};
 
 #[tokio::test]
 async fn agents_declared_through_a_renamed_crate_are_collected_and_run() {
@@ -16,10 +16,18 @@ async fn agents_declared_through_a_renamed_crate_are_collected_and_run() {
     let task =
         TaskContext::default().with_inputs(LiteralMapBuilder::new().with("n", 41).build().unwrap());
     let metadata = agent.create(task).await.unwrap();
-    let resource = agent.get(&metadata).await.unwrap().into_proto().unwrap();
+    let resource = agent
+        .get(&metadata, Connection::default())
+        .await
+        .unwrap()
+        .into_proto()
+        .unwrap();
     let o0 = i64::from_literal(&resource.outputs.unwrap().literals["o0"]).unwrap();
     assert_eq!(o0, 42);
-    agent.delete(&metadata).await.unwrap();
+    agent
+        .delete(&metadata, Connection::default())
+        .await
+        .unwrap();
 
     let Ok(RegisteredAgent::Sync(agent)) = registry.get(&TaskCategory::new("renamed_sync", 0))
     else {
