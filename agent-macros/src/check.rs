@@ -3,9 +3,11 @@
 //! needs, and the arguments agree with each other. Every problem is reported;
 //! nothing stops at the first.
 //!
-//! Types are left to the compiler: the generated trait impl passes each
-//! parameter and result through a trait with a message of ours, spanned on
-//! the user's type (see `expand::trait_impl`).
+//! Types are left to the compiler, where the generated trait impl meets the
+//! user's methods, each error spanned on the user's type (see
+//! `expand::trait_impl`); only a result left out of its `Result`, which
+//! rustc would answer with a suggestion that makes no sense in a signature,
+//! is reported here.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -115,12 +117,7 @@ fn other_kind_hint(agent: &Agent) -> Option<String> {
         .helpers
         .iter()
         .map(|helper| helper.ident.unraw().to_string())
-        .filter(|name| {
-            other
-                .roles()
-                .iter()
-                .any(|role| role.accepted_names().contains(&name.as_str()))
-        })
+        .filter(|name| other.role_named(name).is_some())
         .collect();
     if found.is_empty() {
         return None;
@@ -193,8 +190,42 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             ),
         )),
         (Some(returns), Role::Create) => create_returns(returns, ctxt),
-        _ => {}
+        (Some(returns), _) => result_left_out(agent, method, returns, &signature, ctxt),
     }
+}
+
+/// Input: `fn get(&self, job: Job) -> Resource` (or `-> ()` for `delete`).
+/// Output: an error at the return type, which must be the `Result` the
+/// trait answers, not its `Ok` type alone.
+fn result_left_out(
+    agent: &Agent,
+    method: &Method,
+    returns: &Returns,
+    signature: &str,
+    ctxt: &Ctxt,
+) {
+    let output = output_text(agent, method);
+    let expected_head = output.split('<').next().unwrap_or_default();
+    let written_head = match &returns.ty {
+        syn::Type::Tuple(tuple) if tuple.elems.is_empty() => "()".to_string(),
+        syn::Type::Path(path) => match path.path.segments.last() {
+            Some(last) => last.ident.unraw().to_string(),
+            None => return,
+        },
+        _ => return,
+    };
+    if written_head != expected_head {
+        return;
+    }
+    ctxt.error_spanned_by(
+        &returns.ty,
+        format!(
+            "`{}` must return `Result<{output}, AgentError>`, not `{}` alone: write \
+             `-> Result<{output}, AgentError>` and answer `Ok(..)`, as in {signature}",
+            method.ident,
+            tokens_to_string(&returns.ty),
+        ),
+    );
 }
 
 /// Input: `fn get(&self, job: Job, connection: Connection, verbose: bool)`

@@ -44,6 +44,15 @@ impl Kind {
         }
     }
 
+    /// The role of the method named `name` (written without `r#`), if it
+    /// has one in an agent of this kind.
+    pub(crate) fn role_named(self, name: &str) -> Option<Role> {
+        self.roles()
+            .iter()
+            .copied()
+            .find(|role| role.accepted_names().contains(&name))
+    }
+
     /// The other kind, for "did you mean the other attribute?" hints.
     pub(crate) fn other(self) -> Kind {
         match self {
@@ -226,8 +235,7 @@ pub(crate) struct Agent {
     pub(crate) methods: Vec<Method>,
     /// The other methods: helpers, or misspelt roles (`creat`).
     pub(crate) helpers: Vec<Helper>,
-    /// The block to re-emit: as written, with lint allowances on the agent
-    /// methods, whose signatures the trait dictates.
+    /// The block as written.
     pub(crate) item: syn::ItemImpl,
 }
 

@@ -89,7 +89,7 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
         helpers: Vec::new(),
         item: item.clone(),
     };
-    for (index, member) in item.items.iter().enumerate() {
+    for member in &item.items {
         let syn::ImplItem::Fn(function) = member else {
             continue;
         };
@@ -106,16 +106,10 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
             );
             continue;
         }
-        let role = kind
-            .roles()
-            .iter()
-            .copied()
-            .find(|role| role.accepted_names().contains(&name.as_str()));
-        let Some(role) = role else {
+        let Some(role) = kind.role_named(&name) else {
             agent.helpers.push(helper(function));
             continue;
         };
-        allow_forced_lints(&mut agent.item.items[index]);
         let method = method(role, function);
         // Two methods of one role are alternatives when a `#[cfg]` picks one;
         // two with one name and no `#[cfg]` are reported by rustc.
@@ -139,24 +133,6 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
         agent.methods.push(method);
     }
     Some(agent)
-}
-
-/// Input: an agent method of the block, such as
-/// `async fn delete(&self, _job: Job) -> Result<(), AgentError> { Ok(()) }`.
-/// Output: the same with `#[allow(..)]` for the pedantic clippy lints whose
-/// advice the macro forbids: `&self`, the `Result` and (for an `async fn`)
-/// `async` are what the agent trait calls.
-fn allow_forced_lints(member: &mut syn::ImplItem) {
-    let syn::ImplItem::Fn(function) = member else {
-        return;
-    };
-    let unused_async = function
-        .sig
-        .asyncness
-        .map(|_| quote!(clippy::unused_async,));
-    function.attrs.push(syn::parse_quote! {
-        #[allow(#unused_async clippy::unused_self, clippy::unnecessary_wraps)]
-    });
 }
 
 /// The methods of the agent traits that the macro writes from the
