@@ -81,9 +81,10 @@ pub use server::cli::{serve_cli, serve_cli_with};
 /// # Methods
 ///
 /// The block keeps its methods as written, helpers included; the macro adds
-/// the trait impl that calls them. Each takes `&self` and returns
-/// `Result<_, AgentError>`; each may be an `async fn` or a plain `fn` (run
-/// without stalling the async runtime, like flytekit's `run_in_executor`).
+/// the trait impl that calls them. Each takes `&self` (but for the metadata
+/// codec) and returns `Result<_, AgentError>`; each may be an `async fn` or a
+/// plain `fn` (run without stalling the async runtime, like flytekit's
+/// `run_in_executor`).
 ///
 /// | method | parameters after `&self` | returns |
 /// | --- | --- | --- |
@@ -92,9 +93,14 @@ pub use server::cli::{serve_cli, serve_cli_with};
 /// | `delete` (required) | `M`, optionally `Connection` | `Result<(), AgentError>` |
 /// | `get_metrics` | `M`, `MetricsQuery` | `Result<Vec<MetricResult>, AgentError>` |
 /// | `get_logs` | `M`, `LogsQuery` | `Result<TaskLogs, AgentError>` |
+/// | `encode_metadata` (a plain `fn`, no `self`) | `&M` | `Result<Vec<u8>, AgentError>` |
+/// | `decode_metadata` (a plain `fn`, no `self`) | `&[u8]` | `Result<M, AgentError>` |
 ///
 /// The metadata type `M` is read from `create`'s return type; it is sent to
-/// Propeller as JSON and handed back to the other methods.
+/// Propeller as JSON and handed back to the other methods. To send it in
+/// another format (compact, encrypted), write `encode_metadata` and
+/// `decode_metadata`; they go together, since only one reads what the other
+/// writes, so a block with one of them alone is refused.
 ///
 /// `get` and `delete` may take a second parameter, the request's
 /// [`Connection`]: the secrets and configs Flyte 2 sends with the request

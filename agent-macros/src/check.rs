@@ -12,10 +12,11 @@
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::model::{Agent, Kind, Method, Receiver, Returns, Role};
+use crate::model::{Agent, Kind, Method, ParamRole, Receiver, Returns, Role};
 use crate::similar;
 use crate::text::{list, tokens_to_string};
 
@@ -33,9 +34,45 @@ pub(crate) fn args(args: &Args, ctxt: &Ctxt) {
 /// Everything about the impl block's methods.
 pub(crate) fn agent(agent: &Agent, ctxt: &Ctxt) {
     missing_methods(agent, ctxt);
+    codec_halves(agent, ctxt);
     for method in &agent.methods {
         method_shape(agent, method, ctxt);
     }
+}
+
+/// Input: `impl A { fn encode_metadata(..) .. }` without `decode_metadata`
+/// (or the reverse).
+/// Output: an error at the one written, naming the one to add: the server
+/// decodes with the trait's JSON codec what the user's encoder wrote
+/// otherwise.
+fn codec_halves(agent: &Agent, ctxt: &Ctxt) {
+    let encode = agent.method(Role::EncodeMetadata);
+    let decode = agent.method(Role::DecodeMetadata);
+    let (written, missing) = match (encode, decode) {
+        (Some(encode), None) => (encode, Role::DecodeMetadata),
+        (None, Some(decode)) => (decode, Role::EncodeMetadata),
+        _ => return,
+    };
+    let metadata = metadata_text(agent);
+    let (why, missing_signature) = match missing {
+        Role::DecodeMetadata => (
+            "to read back what it writes",
+            format!("fn decode_metadata(bytes: &[u8]) -> Result<{metadata}, AgentError>"),
+        ),
+        _ => (
+            "to write what it reads",
+            format!("fn encode_metadata(metadata: &{metadata}) -> Result<Vec<u8>, AgentError>"),
+        ),
+    };
+    ctxt.error_spanned_by(
+        &written.ident,
+        format!(
+            "`{}` needs `{}` beside it, {why} (without either, the metadata is JSON): add \
+             `{missing_signature}`",
+            written.ident,
+            missing.name(),
+        ),
+    );
 }
 
 /// Input: `impl A { async fn creat(..) .. async fn get(..) .. }`
@@ -102,8 +139,8 @@ fn near_miss_message(agent: &Agent, role: Role, helper: &syn::Ident) -> String {
 fn required_set(kind: Kind) -> &'static str {
     match kind {
         Kind::Async => {
-            "an async agent needs `create`, `get` and `delete`, and may have `get_metrics` and \
-             `get_logs`"
+            "an async agent needs `create`, `get` and `delete`, and may have `get_metrics`, \
+             `get_logs`, and `encode_metadata` with `decode_metadata`"
         }
         Kind::Sync => "a sync agent needs `execute`, or `r#do` as Flyte calls it",
     }
@@ -153,8 +190,65 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
     if let Some(generics) = &method.generics {
         generic_method(method, generics, &signature, ctxt);
     }
+    if method.role.is_codec() {
+        codec_shape(method, &signature, ctxt);
+    } else {
+        receiver(method, &signature, ctxt);
+    }
+    param_count(agent, method, &signature, ctxt);
+    if impl_trait(agent, method, &signature, ctxt) {
+        return;
+    }
+    match (&method.returns, method.role) {
+        (None, _) => ctxt.push(syn::Error::new(
+            method.paren_span,
+            format!(
+                "`{name}` returns nothing: return `Result<{}, AgentError>`, as in {signature}",
+                output_text(agent, method)
+            ),
+        )),
+        (Some(returns), Role::Create) => create_returns(returns, ctxt),
+        (Some(returns), _) => result_left_out(agent, method, returns, &signature, ctxt),
+    }
+}
+
+/// Input: `encode_metadata` or `decode_metadata` with a receiver, or
+/// `async`.
+/// Output: an error at the receiver or `async`: the trait's codec functions
+/// take no agent and run in line.
+fn codec_shape(method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
+    let receiver = match &method.receiver {
+        Receiver::Missing => None,
+        Receiver::Shared(span) | Receiver::Mutable(span) | Receiver::ByValue(span) => Some(*span),
+        Receiver::Typed(ty) => Some(ty.span()),
+    };
+    if let Some(span) = receiver {
+        ctxt.push(syn::Error::new(
+            span,
+            format!(
+                "`{name}` takes no `self`: the server calls it as `Self::{name}(..)`, without an \
+                 agent at hand, so remove the receiver, as in {signature}"
+            ),
+        ));
+    }
+    if let Some(asyncness) = &method.asyncness {
+        ctxt.error_spanned_by(
+            asyncness,
+            format!(
+                "`{name}` cannot be `async`: the server encodes and decodes metadata in line, so \
+                 write a plain `fn`, as in {signature}"
+            ),
+        );
+    }
+}
+
+/// Input: an agent method (not the codec) and how it takes `self`.
+/// Output: an error at the receiver unless it is `&self`.
+fn receiver(method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
     match &method.receiver {
-        Receiver::Shared => {}
+        Receiver::Shared(_) => {}
         Receiver::Mutable(span) => ctxt.push(syn::Error::new(
             *span,
             format!(
@@ -176,21 +270,6 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             method.paren_span,
             format!("`{name}` has no `self` parameter: take `&self` first, as in {signature}"),
         )),
-    }
-    param_count(agent, method, &signature, ctxt);
-    if impl_trait(agent, method, &signature, ctxt) {
-        return;
-    }
-    match (&method.returns, method.role) {
-        (None, _) => ctxt.push(syn::Error::new(
-            method.paren_span,
-            format!(
-                "`{name}` returns nothing: return `Result<{}, AgentError>`, as in {signature}",
-                output_text(agent, method)
-            ),
-        )),
-        (Some(returns), Role::Create) => create_returns(returns, ctxt),
-        (Some(returns), _) => result_left_out(agent, method, returns, &signature, ctxt),
     }
 }
 
@@ -234,6 +313,11 @@ fn result_left_out(
 /// at the parameter list, naming what is missing.
 fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
     let name = &method.ident;
+    let after_self = if method.role.is_codec() {
+        ""
+    } else {
+        " after `&self`"
+    };
     let required = method.role.params().len();
     let most = method.role.all_params().count();
     let found = method.params.len();
@@ -244,7 +328,7 @@ fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
             .collect();
         let message = match method.role.optional_param() {
             Some(optional) => format!(
-                "`{name}` takes {} after `&self`, or {} with the optional `{}: {}`, found \
+                "`{name}` takes {}{after_self}, or {} with the optional `{}: {}`, found \
                  {found}: remove the extra {}; write {} or {}",
                 count(required),
                 number(most),
@@ -255,7 +339,7 @@ fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
                 signature_with(agent, method, true),
             ),
             None => format!(
-                "`{name}` takes {} after `&self`, found {found}: remove the extra {}, as in \
+                "`{name}` takes {}{after_self}, found {found}: remove the extra {}, as in \
                  {signature}",
                 count(required),
                 one_or_more(found - required)
@@ -266,7 +350,7 @@ fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
         ctxt.push(syn::Error::new(
             method.paren_span,
             format!(
-                "`{name}` takes {} after `&self`, found {found}: add the missing {}, as in \
+                "`{name}` takes {}{after_self}, found {found}: add the missing {}, as in \
                  {signature}",
                 count(required),
                 one_or_more(required - found)
@@ -486,18 +570,23 @@ fn signature_with(agent: &Agent, method: &Method, with_optional: bool) -> String
         .copied()
         .chain(optional)
         .map(|param| {
-            let ty = param.type_name().unwrap_or(&metadata);
+            let ty = match param {
+                ParamRole::MetadataRef => format!("&{metadata}"),
+                _ => param.type_name().unwrap_or(&metadata).to_string(),
+            };
             format!("{}: {ty}", param.binding())
         })
         .collect();
     let output = method.role.output().type_name().unwrap_or(&metadata);
-    let asyncness = if method.asyncness.is_some() {
-        "async "
+    let (asyncness, receiver) = if method.role.is_codec() {
+        ("", "")
+    } else if method.asyncness.is_some() {
+        ("async ", "&self, ")
     } else {
-        ""
+        ("", "&self, ")
     };
     format!(
-        "`{asyncness}fn {}(&self, {}) -> Result<{output}, AgentError>`",
+        "`{asyncness}fn {}({receiver}{}) -> Result<{output}, AgentError>`",
         method.ident,
         params.join(", ")
     )

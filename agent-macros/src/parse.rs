@@ -240,6 +240,11 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
         paren_span: sig.paren_token.span.join(),
         returns,
         generics: has_generics.then(|| sig.generics.clone()),
+        lifetimes: sig
+            .generics
+            .lifetimes()
+            .map(|param| param.lifetime.clone())
+            .collect(),
         qualifiers,
         cfg_attrs: function
             .attrs
@@ -272,7 +277,7 @@ fn receiver(sig: &syn::Signature) -> Receiver {
     };
     if receiver.colon_token.is_none() {
         return match (&receiver.reference, &receiver.mutability) {
-            (Some(_), None) => Receiver::Shared,
+            (Some(_), None) => Receiver::Shared(receiver.self_token.span),
             (Some(_), Some(mutability)) => Receiver::Mutable(mutability.span),
             (None, _) => Receiver::ByValue(receiver.self_token.span),
         };
@@ -280,7 +285,7 @@ fn receiver(sig: &syn::Signature) -> Receiver {
     // `self: &Self`, `self: &mut Self`, `self: Self`, `self: Box<Self>`...
     match &*receiver.ty {
         syn::Type::Reference(reference) if is_self(&reference.elem) => match reference.mutability {
-            None => Receiver::Shared,
+            None => Receiver::Shared(receiver.self_token.span),
             Some(mutability) => Receiver::Mutable(mutability.span),
         },
         ty if is_self(ty) => Receiver::ByValue(receiver.self_token.span),

@@ -11,8 +11,9 @@
 //!
 //! Output: the same, with `#[allow(..)]` on each agent method for the
 //! pedantic clippy lints whose advice the agent trait forbids: it calls the
-//! method with `&self`, hands it its parameters by value, and takes a
-//! `Result`, from a future even when the method never awaits.
+//! method with `&self` (but for the metadata codec), hands it its
+//! parameters by value, and takes a `Result`, from a future even when the
+//! method never awaits.
 //!
 //! ```text
 //! impl BigQueryAgent {
@@ -35,20 +36,18 @@ pub(super) fn expand(agent: &Agent) -> syn::ItemImpl {
             continue;
         };
         let name = function.sig.ident.unraw().to_string();
-        if agent.kind.role_named(&name).is_none() {
+        let Some(role) = agent.kind.role_named(&name) else {
             continue;
-        }
+        };
         let unused_async = function
             .sig
             .asyncness
             .map(|_| quote!(clippy::unused_async,));
+        // The codec takes no `self`, and its parameters by reference.
+        let by_self = (!role.is_codec())
+            .then(|| quote!(clippy::unused_self, clippy::needless_pass_by_value,));
         function.attrs.push(syn::parse_quote! {
-            #[allow(
-                #unused_async
-                clippy::unused_self,
-                clippy::needless_pass_by_value,
-                clippy::unnecessary_wraps
-            )]
+            #[allow(#unused_async #by_self clippy::unnecessary_wraps)]
         });
     }
     item

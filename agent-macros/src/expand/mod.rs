@@ -20,8 +20,10 @@
 //! (`crate = "..."` changes what it stands for), and std through `::core`
 //! and `::std`, so it compiles whatever the user's module imports.
 
+mod codec;
 mod item;
 mod registry;
+mod signature;
 mod trait_impl;
 
 use proc_macro2::{Span, TokenStream};

@@ -81,6 +81,39 @@ fn connection_param() {
 }
 
 #[test]
+fn metadata_codec() {
+    assert_expansion!(
+        "metadata_codec",
+        expand_async_agent(
+            quote!(task_type = "queue"),
+            quote! {
+                impl QueueAgent {
+                    async fn create(&self, task: TaskContext) -> Result<MessageId, AgentError> {
+                        todo!()
+                    }
+
+                    async fn get(&self, id: MessageId) -> Result<Resource, AgentError> {
+                        todo!()
+                    }
+
+                    async fn delete(&self, id: MessageId) -> Result<(), AgentError> {
+                        todo!()
+                    }
+
+                    fn encode_metadata(id: &MessageId) -> Result<Vec<u8>, AgentError> {
+                        Ok(id.0.to_be_bytes().to_vec())
+                    }
+
+                    fn decode_metadata(bytes: &[u8]) -> Result<MessageId, AgentError> {
+                        todo!()
+                    }
+                }
+            },
+        )
+    );
+}
+
+#[test]
 fn sync_agent() {
     assert_expansion!(
         "sync_agent",

@@ -43,13 +43,14 @@
 //! answers otherwise), so a missing method can never resolve to the trait
 //! method and recurse.
 
-use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote};
 use syn::LitStr;
 
-use super::located_at;
+use super::signature::{self, Params};
+use super::{codec, located_at};
 use crate::args::Args;
-use crate::model::{Agent, Kind, Method, Output, ParamRole};
+use crate::model::{Agent, Kind, Method, ParamRole};
 
 pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
     let self_ty = &agent.self_ty;
@@ -90,7 +91,12 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
             }
         }
     });
-    let methods = agent.methods.iter().map(|method| delegate(agent, method));
+    let methods = agent
+        .methods
+        .iter()
+        .filter(|method| !method.role.is_codec())
+        .map(|method| delegate(agent, method));
+    let codec = codec::expand(agent);
     quote! {
         #[doc = #doc]
         #[automatically_derived]
@@ -110,6 +116,8 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
             #idempotent
 
             #(#methods)*
+
+            #codec
         }
     }
 }
@@ -129,41 +137,22 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
 /// }
 /// ```
 fn delegate(agent: &Agent, method: &Method) -> TokenStream {
-    let role = method.role;
-    let trait_fn = format_ident!("{}", role.name());
+    let trait_fn = format_ident!("{}", method.role.name());
     let user_fn = &method.ident;
+    let Params {
+        declared,
+        passed,
+        ignored,
+        lifetimes,
+    } = signature::params(method);
 
-    let mut params = Vec::new();
-    let mut args = Vec::new();
-    let mut ignored = None;
-    for (index, param_role) in role.all_params().enumerate() {
-        let Some(param) = method.params.get(index) else {
-            // An optional parameter the user's method does not take.
-            let ty = param_type(param_role);
-            params.push(quote!(_: #ty));
-            ignored = Some(param_role);
-            continue;
-        };
-        // Hygienic, so that a user's `struct metadata;` cannot turn the
-        // parameter into a pattern.
-        let binding = Ident::new(param_role.binding(), Span::mixed_site());
-        let user_ty = &param.ty;
-        params.push(quote!(#binding: #user_ty));
-        args.push(binding);
-    }
-
-    let call = quote!(Self::#user_fn(self, #(#args),*));
+    let call = quote!(Self::#user_fn(self, #(#passed),*));
     let body = if method.asyncness.is_some() {
         quote!(#call.await)
     } else {
         quote!(_agent_core::__private::run_blocking(|| #call).await)
     };
-    // Underlined as the user's return type, where a mismatched result is
-    // reported; `-> ()` left out is reported by `check` and never expanded.
-    let body = match &method.returns {
-        Some(returns) => spanning(body, &returns.ty),
-        None => body,
-    };
+    let body = signature::at_return_type(body, method);
 
     // The future's type points at the user's `async` (or `fn`), so "future
     // is not `Send`" lands on their method.
@@ -172,39 +161,17 @@ fn delegate(agent: &Agent, method: &Method) -> TokenStream {
             .asyncness
             .map_or(method.fn_token.span, |token| token.span),
     );
-    let output = output_type(role.output());
-    let returns =
-        quote_spanned!(future_at=> ::core::result::Result<#output, _agent_core::AgentError>);
+    let returns = signature::result_type(method.role.output(), future_at);
 
     let doc = delegate_doc(agent, method, ignored);
     let cfg_attrs = &method.cfg_attrs;
     quote! {
         #[doc = #doc]
         #(#cfg_attrs)*
-        async fn #trait_fn(&self, #(#params),*) -> #returns {
+        async fn #trait_fn #lifetimes(&self, #(#declared),*) -> #returns {
             #body
         }
     }
-}
-
-/// `tokens` relocated onto the user's `ty`, each keeping how it resolves:
-/// the first at the type's first token, the others at its last, so that
-/// rustc underlines the expression they make as the whole type.
-fn spanning(tokens: TokenStream, ty: &syn::Type) -> TokenStream {
-    let mut ty_tokens = ty.to_token_stream().into_iter();
-    let first = ty_tokens
-        .next()
-        .map_or_else(Span::call_site, |token| token.span());
-    let last = ty_tokens.last().map_or(first, |token| token.span());
-    tokens
-        .into_iter()
-        .enumerate()
-        .map(|(index, mut token)| {
-            let at = if index == 0 { first } else { last };
-            token.set_span(token.span().located_at(at));
-            token
-        })
-        .collect()
 }
 
 /// What the generated method's doc says it does: "Calls `A::get`, which
@@ -222,27 +189,5 @@ fn delegate_doc(agent: &Agent, method: &Method, ignored: Option<ParamRole>) -> S
         (false, Some(takes_no)) => format!(
             " Runs {target}, a plain `fn` that {takes_no}, without stalling the async runtime."
         ),
-    }
-}
-
-/// The type the trait gives a parameter.
-fn param_type(role: ParamRole) -> TokenStream {
-    match role {
-        ParamRole::Task => quote!(_agent_core::TaskContext),
-        ParamRole::Metadata => quote!(Self::Metadata),
-        ParamRole::MetricsQuery => quote!(_agent_core::MetricsQuery),
-        ParamRole::LogsQuery => quote!(_agent_core::LogsQuery),
-        ParamRole::Connection => quote!(_agent_core::Connection),
-    }
-}
-
-/// The `Ok` type the trait gives a method's result.
-fn output_type(output: Output) -> TokenStream {
-    match output {
-        Output::Metadata => quote!(Self::Metadata),
-        Output::Resource => quote!(_agent_core::Resource),
-        Output::Unit => quote!(()),
-        Output::Metrics => quote!(::std::vec::Vec<_agent_core::MetricResult>),
-        Output::Logs => quote!(_agent_core::TaskLogs),
     }
 }
