@@ -41,7 +41,8 @@
 //!
 //! A method is called only when the block has it (the trait's default
 //! answers otherwise), so a missing method can never resolve to the trait
-//! method and recurse.
+//! method and recurse. The metadata codec, when the block writes one, is
+//! added by `codec`.
 
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
