@@ -96,6 +96,7 @@ fn generated(args: &Args, agent: &Agent) -> TokenStream {
         #[doc = #doc]
         #[doc(hidden)]
         const _: () = {
+            /// agent-core, which every path below goes through.
             use #krate as _agent_core;
 
             #trait_impl
