@@ -85,20 +85,54 @@ pub use server::cli::{serve_cli, serve_cli_with};
 /// # Methods
 ///
 /// The block keeps its methods as written, helpers included; the macro adds
-/// the trait impl that calls them. Each takes `&self` and returns
-/// `Result<_, AgentError>`; each may be an `async fn` or a plain `fn` (run
-/// without stalling the async runtime, like flytekit's `run_in_executor`).
+/// the trait impl that calls them. Each takes `&self` (but for the metadata
+/// codec) and returns `Result<_, AgentError>`; each may be an `async fn` or a
+/// plain `fn` (run without stalling the async runtime, like flytekit's
+/// `run_in_executor`).
 ///
 /// | method | parameters after `&self` | returns |
 /// | --- | --- | --- |
 /// | `create` (required) | `TaskContext` | `Result<M, AgentError>`: `M` is the metadata, any serde type |
-/// | `get` (required) | `M` | `Result<Resource, AgentError>` |
-/// | `delete` (required) | `M` | `Result<(), AgentError>` |
+/// | `get` (required) | `M`, optionally `Connection` | `Result<Resource, AgentError>` |
+/// | `delete` (required) | `M`, optionally `Connection` | `Result<(), AgentError>` |
 /// | `get_metrics` | `M`, `MetricsQuery` | `Result<Vec<MetricResult>, AgentError>` |
 /// | `get_logs` | `M`, `LogsQuery` | `Result<TaskLogs, AgentError>` |
+/// | `encode_metadata` (a plain `fn`, no `self`) | `&M` | `Result<Vec<u8>, AgentError>` |
+/// | `decode_metadata` (a plain `fn`, no `self`) | `&[u8]` | `Result<M, AgentError>` |
 ///
 /// The metadata type `M` is read from `create`'s return type; it is sent to
-/// Propeller as JSON and handed back to the other methods.
+/// Propeller as JSON and handed back to the other methods. To send it in
+/// another format (compact, encrypted), write `encode_metadata` and
+/// `decode_metadata`; they go together, since only one reads what the other
+/// writes, so a block with one of them alone is refused.
+///
+/// `get` and `delete` may take a second parameter, the request's
+/// [`Connection`]: the secrets and configs Flyte 2 sends with the request
+/// (empty on Flyte 1). Leave it out when the agent does not need it.
+///
+/// ```
+/// use agent_core::Connection;
+/// use agent_core::prelude::*;
+///
+/// #[derive(Default)]
+/// pub struct WarehouseAgent;
+///
+/// #[async_agent(task_type = "warehouse")]
+/// impl WarehouseAgent {
+///     async fn create(&self, _task: TaskContext) -> Result<String, AgentError> {
+///         Ok("query-1".to_string())
+///     }
+///
+///     async fn get(&self, query: String, connection: Connection) -> Result<Resource, AgentError> {
+///         let region = connection.config("region").unwrap_or("us");
+///         Ok(Resource::running().message(format!("{query} runs in {region}")))
+///     }
+///
+///     async fn delete(&self, _query: String) -> Result<(), AgentError> {
+///         Ok(())
+///     }
+/// }
+/// ```
 ///
 /// # Arguments
 ///

@@ -8,86 +8,11 @@ pub use crate::registry::{AgentRegistration, RegisteredAgent};
 /// Runs a plain (non-`async`) agent method without stalling the async
 /// runtime: on a multi-threaded runtime the calling worker hands its other
 /// tasks to the rest of the pool while `f` runs (tokio's `block_in_place`).
-pub fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
+pub async fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(f)
         }
         _ => f(),
-    }
-}
-
-/// How the registry builds an agent that has no `init`: with `Default`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no `Default` impl, so its registry entry cannot build it",
-    label = "the registry builds `{Self}` with `Default::default()`",
-    note = "derive or implement `Default` for `{Self}`, or pass a constructor with `init = Self::new` (a `fn() -> Self`), or write `register = false` and register the agent by hand with `Registry::builder()`"
-)]
-pub trait DefaultAgent: Sized {
-    /// `Default::default()`.
-    fn default_agent() -> Self;
-}
-
-#[diagnostic::do_not_recommend]
-impl<T: Default> DefaultAgent for T {
-    fn default_agent() -> Self {
-        T::default()
-    }
-}
-
-/// A parameter of an agent method, as the user wrote its type: it must be
-/// the trait's type (`TaskContext`, `MetricsQuery`, `LogsQuery`), possibly
-/// under an alias or another path. Every parameter goes through it, so that
-/// a look-alike (`my::TaskContext`) is reported at the user's type.
-#[diagnostic::on_unimplemented(
-    message = "this parameter must be `{Expected}`, found `{Self}`",
-    label = "write `{Expected}` here"
-)]
-pub trait Param<Expected>: Sized {
-    /// The value itself.
-    fn from_expected(value: Expected) -> Self;
-}
-
-impl<T> Param<T> for T {
-    fn from_expected(value: T) -> T {
-        value
-    }
-}
-
-/// The metadata parameter of `get`, `delete`, `get_metrics` or `get_logs`, as
-/// the user wrote its type: it must be `create`'s metadata type.
-#[diagnostic::on_unimplemented(
-    message = "this parameter must be `{Metadata}`, the metadata type that `create` returns, found `{Self}`",
-    label = "write `{Metadata}` here"
-)]
-pub trait MetadataParam<Metadata>: Sized {
-    /// The value itself.
-    fn from_metadata(value: Metadata) -> Self;
-}
-
-impl<T> MetadataParam<T> for T {
-    fn from_metadata(value: T) -> T {
-        value
-    }
-}
-
-/// The result of an agent method, as the user wrote its type: it must be
-/// `Result<T, AgentError>`, possibly under an alias or another path. Every
-/// result goes through it, so that a look-alike (`kube::Resource`) is
-/// reported at the user's type.
-#[diagnostic::on_unimplemented(
-    message = "this method must return `Result<{T}, AgentError>`, found `{Self}`",
-    label = "write `Result<{T}, AgentError>` here",
-    note = "any `std::error::Error` converts into `AgentError` with `?`; a failure of the job itself is a `Resource` in a failed phase, not an error"
-)]
-pub trait Returns<T> {
-    /// The value itself.
-    fn into_result(self) -> Result<T, crate::AgentError>;
-}
-
-#[diagnostic::do_not_recommend]
-impl<T, R: Into<Result<T, crate::AgentError>>> Returns<T> for R {
-    fn into_result(self) -> Result<T, crate::AgentError> {
-        self.into()
     }
 }

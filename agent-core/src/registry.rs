@@ -64,6 +64,26 @@ impl AgentRegistration {
 
 inventory::collect!(AgentRegistration);
 
+/// How the registry entry of an agent without `init` builds it: with
+/// `Default`. Implemented for every `Default` type; `#[async_agent]` and
+/// `#[sync_agent]` build such an agent through it, so that one with neither
+/// `Default` nor `init` is reported with what to write.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `Default` impl, so its registry entry cannot build it",
+    label = "the registry builds `{Self}` with `Default::default()`",
+    note = "derive or implement `Default` for `{Self}`, or pass a constructor with `init = Self::new` (a `fn() -> Self`), or write `register = false` and register the agent by hand with `Registry::builder()`"
+)]
+pub trait DefaultAgent: Sized {
+    /// `Default::default()`.
+    fn default_agent() -> Self;
+}
+
+impl<T: Default> DefaultAgent for T {
+    fn default_agent() -> Self {
+        T::default()
+    }
+}
+
 /// Why a registry could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {

@@ -3,17 +3,20 @@
 //! needs, and the arguments agree with each other. Every problem is reported;
 //! nothing stops at the first.
 //!
-//! Types are left to the compiler: the generated trait impl passes each
-//! parameter and result through a trait with a message of ours, spanned on
-//! the user's type (see `expand::trait_impl`).
+//! Types are left to the compiler, where the generated trait impl meets the
+//! user's methods, each error spanned on the user's type (see
+//! `expand::trait_impl`); only a result left out of its `Result`, which
+//! rustc would answer with a suggestion that makes no sense in a signature,
+//! is reported here.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::ext::IdentExt;
+use syn::spanned::Spanned;
 
 use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::model::{Agent, Kind, Method, Receiver, Returns, Role};
+use crate::model::{Agent, Kind, Method, ParamRole, Receiver, Returns, Role};
 use crate::similar;
 use crate::text::{list, tokens_to_string};
 
@@ -31,9 +34,45 @@ pub(crate) fn args(args: &Args, ctxt: &Ctxt) {
 /// Everything about the impl block's methods.
 pub(crate) fn agent(agent: &Agent, ctxt: &Ctxt) {
     missing_methods(agent, ctxt);
+    codec_halves(agent, ctxt);
     for method in &agent.methods {
         method_shape(agent, method, ctxt);
     }
+}
+
+/// Input: `impl A { fn encode_metadata(..) .. }` without `decode_metadata`
+/// (or the reverse).
+/// Output: an error at the one written, naming the one to add: the server
+/// decodes with the trait's JSON codec what the user's encoder wrote
+/// otherwise.
+fn codec_halves(agent: &Agent, ctxt: &Ctxt) {
+    let encode = agent.method(Role::EncodeMetadata);
+    let decode = agent.method(Role::DecodeMetadata);
+    let (written, missing) = match (encode, decode) {
+        (Some(encode), None) => (encode, Role::DecodeMetadata),
+        (None, Some(decode)) => (decode, Role::EncodeMetadata),
+        _ => return,
+    };
+    let metadata = metadata_text(agent);
+    let (why, missing_signature) = match missing {
+        Role::DecodeMetadata => (
+            "to read back what it writes",
+            format!("fn decode_metadata(bytes: &[u8]) -> Result<{metadata}, AgentError>"),
+        ),
+        _ => (
+            "to write what it reads",
+            format!("fn encode_metadata(metadata: &{metadata}) -> Result<Vec<u8>, AgentError>"),
+        ),
+    };
+    ctxt.error_spanned_by(
+        &written.ident,
+        format!(
+            "`{}` needs `{}` beside it, {why} (without either, the metadata is JSON): add \
+             `{missing_signature}`",
+            written.ident,
+            missing.name(),
+        ),
+    );
 }
 
 /// Input: `impl A { async fn creat(..) .. async fn get(..) .. }`
@@ -100,8 +139,8 @@ fn near_miss_message(agent: &Agent, role: Role, helper: &syn::Ident) -> String {
 fn required_set(kind: Kind) -> &'static str {
     match kind {
         Kind::Async => {
-            "an async agent needs `create`, `get` and `delete`, and may have `get_metrics` and \
-             `get_logs`"
+            "an async agent needs `create`, `get` and `delete`, and may have `get_metrics`, \
+             `get_logs`, and `encode_metadata` with `decode_metadata`"
         }
         Kind::Sync => "a sync agent needs `execute`, or `r#do` as Flyte calls it",
     }
@@ -115,12 +154,7 @@ fn other_kind_hint(agent: &Agent) -> Option<String> {
         .helpers
         .iter()
         .map(|helper| helper.ident.unraw().to_string())
-        .filter(|name| {
-            other
-                .roles()
-                .iter()
-                .any(|role| role.accepted_names().contains(&name.as_str()))
-        })
+        .filter(|name| other.role_named(name).is_some())
         .collect();
     if found.is_empty() {
         return None;
@@ -156,8 +190,65 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
     if let Some(generics) = &method.generics {
         generic_method(method, generics, &signature, ctxt);
     }
+    if method.role.is_codec() {
+        codec_shape(method, &signature, ctxt);
+    } else {
+        receiver(method, &signature, ctxt);
+    }
+    param_count(agent, method, &signature, ctxt);
+    if impl_trait(agent, method, &signature, ctxt) {
+        return;
+    }
+    match (&method.returns, method.role) {
+        (None, _) => ctxt.push(syn::Error::new(
+            method.paren_span,
+            format!(
+                "`{name}` returns nothing: return `Result<{}, AgentError>`, as in {signature}",
+                output_text(agent, method)
+            ),
+        )),
+        (Some(returns), Role::Create) => create_returns(returns, ctxt),
+        (Some(returns), _) => result_left_out(agent, method, returns, &signature, ctxt),
+    }
+}
+
+/// Input: `encode_metadata` or `decode_metadata` with a receiver, or
+/// `async`.
+/// Output: an error at the receiver or `async`: the trait's codec functions
+/// take no agent and run in line.
+fn codec_shape(method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
+    let receiver = match &method.receiver {
+        Receiver::Missing => None,
+        Receiver::Shared(span) | Receiver::Mutable(span) | Receiver::ByValue(span) => Some(*span),
+        Receiver::Typed(ty) => Some(ty.span()),
+    };
+    if let Some(span) = receiver {
+        ctxt.push(syn::Error::new(
+            span,
+            format!(
+                "`{name}` takes no `self`: the server calls it as `Self::{name}(..)`, without an \
+                 agent at hand, so remove the receiver, as in {signature}"
+            ),
+        ));
+    }
+    if let Some(asyncness) = &method.asyncness {
+        ctxt.error_spanned_by(
+            asyncness,
+            format!(
+                "`{name}` cannot be `async`: the server encodes and decodes metadata in line, so \
+                 write a plain `fn`, as in {signature}"
+            ),
+        );
+    }
+}
+
+/// Input: an agent method (not the codec) and how it takes `self`.
+/// Output: an error at the receiver unless it is `&self`.
+fn receiver(method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
     match &method.receiver {
-        Receiver::Shared => {}
+        Receiver::Shared(_) => {}
         Receiver::Mutable(span) => ctxt.push(syn::Error::new(
             *span,
             format!(
@@ -180,46 +271,91 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
             format!("`{name}` has no `self` parameter: take `&self` first, as in {signature}"),
         )),
     }
-    let expected = method.role.params().len();
+}
+
+/// Input: `fn get(&self, job: Job) -> Resource` (or `-> ()` for `delete`).
+/// Output: an error at the return type, which must be the `Result` the
+/// trait answers, not its `Ok` type alone.
+fn result_left_out(
+    agent: &Agent,
+    method: &Method,
+    returns: &Returns,
+    signature: &str,
+    ctxt: &Ctxt,
+) {
+    let output = output_text(agent, method);
+    let expected_head = output.split('<').next().unwrap_or_default();
+    let written_head = match &returns.ty {
+        syn::Type::Tuple(tuple) if tuple.elems.is_empty() => "()".to_string(),
+        syn::Type::Path(path) => match path.path.segments.last() {
+            Some(last) => last.ident.unraw().to_string(),
+            None => return,
+        },
+        _ => return,
+    };
+    if written_head != expected_head {
+        return;
+    }
+    ctxt.error_spanned_by(
+        &returns.ty,
+        format!(
+            "`{}` must return `Result<{output}, AgentError>`, not `{}` alone: write \
+             `-> Result<{output}, AgentError>` and answer `Ok(..)`, as in {signature}",
+            method.ident,
+            tokens_to_string(&returns.ty),
+        ),
+    );
+}
+
+/// Input: `fn get(&self, job: Job, connection: Connection, verbose: bool)`
+/// or `fn delete(&self)`.
+/// Output: an error at the extra parameters, listing the accepted shapes, or
+/// at the parameter list, naming what is missing.
+fn param_count(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) {
+    let name = &method.ident;
+    let after_self = if method.role.is_codec() {
+        ""
+    } else {
+        " after `&self`"
+    };
+    let required = method.role.params().len();
+    let most = method.role.all_params().count();
     let found = method.params.len();
-    if found > expected {
-        let extra: TokenStream = method.params[expected..]
+    if found > most {
+        let extra: TokenStream = method.params[most..]
             .iter()
             .map(ToTokens::to_token_stream)
             .collect();
-        ctxt.error_spanned_by(
-            extra,
-            format!(
-                "`{name}` takes {} after `&self`, found {found}: remove the extra {}, as in \
-                 {signature}",
-                count(expected),
-                one_or_more(found - expected)
+        let message = match method.role.optional_param() {
+            Some(optional) => format!(
+                "`{name}` takes {}{after_self}, or {} with the optional `{}: {}`, found \
+                 {found}: remove the extra {}; write {} or {}",
+                count(required),
+                number(most),
+                optional.binding(),
+                optional.type_name().unwrap_or_default(),
+                one_or_more(found - most),
+                signature_with(agent, method, false),
+                signature_with(agent, method, true),
             ),
-        );
-    } else if found < expected {
+            None => format!(
+                "`{name}` takes {}{after_self}, found {found}: remove the extra {}, as in \
+                 {signature}",
+                count(required),
+                one_or_more(found - required)
+            ),
+        };
+        ctxt.error_spanned_by(extra, message);
+    } else if found < required {
         ctxt.push(syn::Error::new(
             method.paren_span,
             format!(
-                "`{name}` takes {} after `&self`, found {found}: add the missing {}, as in \
+                "`{name}` takes {}{after_self}, found {found}: add the missing {}, as in \
                  {signature}",
-                count(expected),
-                one_or_more(expected - found)
+                count(required),
+                one_or_more(required - found)
             ),
         ));
-    }
-    if impl_trait(agent, method, &signature, ctxt) {
-        return;
-    }
-    match (&method.returns, method.role) {
-        (None, _) => ctxt.push(syn::Error::new(
-            method.paren_span,
-            format!(
-                "`{name}` returns nothing: return `Result<{}, AgentError>`, as in {signature}",
-                output_text(agent, method)
-            ),
-        )),
-        (Some(returns), Role::Create) => create_returns(returns, ctxt),
-        _ => {}
     }
 }
 
@@ -230,7 +366,7 @@ fn method_shape(agent: &Agent, method: &Method, ctxt: &Ctxt) {
 /// about it.
 fn impl_trait(agent: &Agent, method: &Method, signature: &str, ctxt: &Ctxt) -> bool {
     let name = &method.ident;
-    for (param, role) in method.params.iter().zip(method.role.params()) {
+    for (param, role) in method.params.iter().zip(method.role.all_params()) {
         if contains_impl_trait(&param.ty) {
             let ty = role.type_name().map_or_else(
                 || format!("the metadata type, `{}`", metadata_text(agent)),
@@ -396,35 +532,61 @@ fn one_or_more(n: usize) -> &'static str {
     if n == 1 { "one" } else { "ones" }
 }
 
-/// "one parameter", "2 parameters".
+/// "one parameter", "two parameters".
 fn count(n: usize) -> String {
     match n {
         1 => "one parameter".to_string(),
-        n => format!("{n} parameters"),
+        n => format!("{} parameters", number(n)),
+    }
+}
+
+/// "one", "two", "3".
+fn number(n: usize) -> String {
+    match n {
+        1 => "one".to_string(),
+        2 => "two".to_string(),
+        n => n.to_string(),
     }
 }
 
 /// The signature `method` should have, with the agent's metadata type:
-/// "`async fn get(&self, metadata: QueryJob) -> Result<Resource, AgentError>`".
+/// "`async fn get(&self, metadata: QueryJob) -> Result<Resource, AgentError>`",
+/// with the optional parameter when the method takes more than the
+/// required ones.
 fn signature(agent: &Agent, method: &Method) -> String {
+    let with_optional = method.params.len() > method.role.params().len();
+    signature_with(agent, method, with_optional)
+}
+
+/// The signature `method` should have, with or without its optional
+/// parameter.
+fn signature_with(agent: &Agent, method: &Method, with_optional: bool) -> String {
     let metadata = metadata_text(agent);
+    let optional = method.role.optional_param().filter(|_| with_optional);
     let params: Vec<String> = method
         .role
         .params()
         .iter()
+        .copied()
+        .chain(optional)
         .map(|param| {
-            let ty = param.type_name().unwrap_or(&metadata);
+            let ty = match param {
+                ParamRole::MetadataRef => format!("&{metadata}"),
+                _ => param.type_name().unwrap_or(&metadata).to_string(),
+            };
             format!("{}: {ty}", param.binding())
         })
         .collect();
     let output = method.role.output().type_name().unwrap_or(&metadata);
-    let asyncness = if method.asyncness.is_some() {
-        "async "
+    let (asyncness, receiver) = if method.role.is_codec() {
+        ("", "")
+    } else if method.asyncness.is_some() {
+        ("async ", "&self, ")
     } else {
-        ""
+        ("", "&self, ")
     };
     format!(
-        "`{asyncness}fn {}(&self, {}) -> Result<{output}, AgentError>`",
+        "`{asyncness}fn {}({receiver}{}) -> Result<{output}, AgentError>`",
         method.ident,
         params.join(", ")
     )

@@ -39,9 +39,20 @@ impl Kind {
                 Role::Delete,
                 Role::GetMetrics,
                 Role::GetLogs,
+                Role::EncodeMetadata,
+                Role::DecodeMetadata,
             ],
             Kind::Sync => &[Role::Execute],
         }
+    }
+
+    /// The role of the method named `name` (written without `r#`), if it
+    /// has one in an agent of this kind.
+    pub(crate) fn role_named(self, name: &str) -> Option<Role> {
+        self.roles()
+            .iter()
+            .copied()
+            .find(|role| role.accepted_names().contains(&name))
     }
 
     /// The other kind, for "did you mean the other attribute?" hints.
@@ -63,6 +74,11 @@ pub(crate) enum Role {
     GetLogs,
     /// `execute`, or `r#do` as Flyte calls it.
     Execute,
+    /// `encode_metadata`, which writes the metadata as `resource_meta` bytes
+    /// instead of JSON.
+    EncodeMetadata,
+    /// `decode_metadata`, which reads what `encode_metadata` wrote.
+    DecodeMetadata,
 }
 
 /// What a parameter of an agent method is.
@@ -76,6 +92,13 @@ pub(crate) enum ParamRole {
     MetricsQuery,
     /// `query: LogsQuery`.
     LogsQuery,
+    /// `connection: Connection`, the secrets and configs sent with the
+    /// request.
+    Connection,
+    /// `metadata: &M`, the metadata to encode.
+    MetadataRef,
+    /// `bytes: &[u8]`, the `resource_meta` to decode.
+    Bytes,
 }
 
 /// What a method of the agent trait answers, inside `Result<_, AgentError>`.
@@ -91,6 +114,8 @@ pub(crate) enum Output {
     Metrics,
     /// `TaskLogs`.
     Logs,
+    /// `Vec<u8>`, the encoded metadata.
+    Bytes,
 }
 
 impl Role {
@@ -103,6 +128,8 @@ impl Role {
             Role::GetMetrics => "get_metrics",
             Role::GetLogs => "get_logs",
             Role::Execute => "execute",
+            Role::EncodeMetadata => "encode_metadata",
+            Role::DecodeMetadata => "decode_metadata",
         }
     }
 
@@ -116,6 +143,8 @@ impl Role {
             Role::Delete => &["delete"],
             Role::GetMetrics => &["get_metrics"],
             Role::GetLogs => &["get_logs"],
+            Role::EncodeMetadata => &["encode_metadata"],
+            Role::DecodeMetadata => &["decode_metadata"],
         }
     }
 
@@ -129,32 +158,68 @@ impl Role {
             Role::GetMetrics => &["get_task_metrics"],
             Role::GetLogs => &["get_task_logs"],
             Role::Execute => &["execute_task", "execute_task_sync", "do_task"],
+            Role::EncodeMetadata => &["encode_resource_meta"],
+            Role::DecodeMetadata => &["decode_resource_meta"],
         }
     }
 
     /// Whether the agent must have it.
     pub(crate) fn is_required(self) -> bool {
-        !matches!(self, Role::GetMetrics | Role::GetLogs)
+        matches!(
+            self,
+            Role::Create | Role::Get | Role::Delete | Role::Execute
+        )
     }
 
-    /// The parameters after `&self`.
+    /// Whether it is half of the metadata codec: an associated function of
+    /// the trait, without `self`, that the server calls in line, never
+    /// `async`.
+    pub(crate) fn is_codec(self) -> bool {
+        matches!(self, Role::EncodeMetadata | Role::DecodeMetadata)
+    }
+
+    /// The parameters (after `&self`, but for the codec) that the method
+    /// must take.
     pub(crate) fn params(self) -> &'static [ParamRole] {
         match self {
             Role::Create | Role::Execute => &[ParamRole::Task],
             Role::Get | Role::Delete => &[ParamRole::Metadata],
             Role::GetMetrics => &[ParamRole::Metadata, ParamRole::MetricsQuery],
             Role::GetLogs => &[ParamRole::Metadata, ParamRole::LogsQuery],
+            Role::EncodeMetadata => &[ParamRole::MetadataRef],
+            Role::DecodeMetadata => &[ParamRole::Bytes],
         }
+    }
+
+    /// A parameter the method may take after its required ones, or leave
+    /// out (the trait method then ignores it).
+    pub(crate) fn optional_param(self) -> Option<ParamRole> {
+        match self {
+            Role::Get | Role::Delete => Some(ParamRole::Connection),
+            Role::Create
+            | Role::Execute
+            | Role::GetMetrics
+            | Role::GetLogs
+            | Role::EncodeMetadata
+            | Role::DecodeMetadata => None,
+        }
+    }
+
+    /// Every parameter the method may take after `&self`: the required
+    /// ones, then the optional one.
+    pub(crate) fn all_params(self) -> impl Iterator<Item = ParamRole> {
+        self.params().iter().copied().chain(self.optional_param())
     }
 
     /// What it answers.
     pub(crate) fn output(self) -> Output {
         match self {
-            Role::Create => Output::Metadata,
+            Role::Create | Role::DecodeMetadata => Output::Metadata,
             Role::Get | Role::Execute => Output::Resource,
             Role::Delete => Output::Unit,
             Role::GetMetrics => Output::Metrics,
             Role::GetLogs => Output::Logs,
+            Role::EncodeMetadata => Output::Bytes,
         }
     }
 }
@@ -164,19 +229,23 @@ impl ParamRole {
     pub(crate) fn binding(self) -> &'static str {
         match self {
             ParamRole::Task => "task",
-            ParamRole::Metadata => "metadata",
+            ParamRole::Metadata | ParamRole::MetadataRef => "metadata",
             ParamRole::MetricsQuery | ParamRole::LogsQuery => "query",
+            ParamRole::Connection => "connection",
+            ParamRole::Bytes => "bytes",
         }
     }
 
-    /// The type's name in agent-core, for messages and syntactic matching;
-    /// `None` for the metadata, whose type the user picks.
+    /// The type as a user writes it, for messages; `None` for the metadata
+    /// (or a reference to it), whose type the user picks.
     pub(crate) fn type_name(self) -> Option<&'static str> {
         match self {
             ParamRole::Task => Some("TaskContext"),
-            ParamRole::Metadata => None,
+            ParamRole::Metadata | ParamRole::MetadataRef => None,
             ParamRole::MetricsQuery => Some("MetricsQuery"),
             ParamRole::LogsQuery => Some("LogsQuery"),
+            ParamRole::Connection => Some("Connection"),
+            ParamRole::Bytes => Some("&[u8]"),
         }
     }
 }
@@ -191,6 +260,7 @@ impl Output {
             Output::Unit => Some("()"),
             Output::Metrics => Some("Vec<MetricResult>"),
             Output::Logs => Some("TaskLogs"),
+            Output::Bytes => Some("Vec<u8>"),
         }
     }
 }
@@ -206,8 +276,7 @@ pub(crate) struct Agent {
     pub(crate) methods: Vec<Method>,
     /// The other methods: helpers, or misspelt roles (`creat`).
     pub(crate) helpers: Vec<Helper>,
-    /// The block to re-emit: as written, with lint allowances on the agent
-    /// methods, whose signatures the trait dictates.
+    /// The block as written.
     pub(crate) item: syn::ItemImpl,
 }
 
@@ -241,6 +310,10 @@ pub(crate) struct Method {
     /// `fn create<T>`: agent methods cannot have type or const parameters
     /// (lifetime parameters, which the call infers, are fine).
     pub(crate) generics: Option<syn::Generics>,
+    /// `'a` in `fn encode_metadata<'a>(metadata: &'a Job)`: the method's
+    /// lifetime parameters, which a generated signature that repeats the
+    /// user's parameter types declares too.
+    pub(crate) lifetimes: Vec<syn::Lifetime>,
     /// `unsafe`, `const` or `extern "C"`, which agent methods cannot be.
     pub(crate) qualifiers: Option<TokenStream>,
     /// The method's `#[cfg(...)]` attributes, copied onto generated code.
@@ -249,8 +322,9 @@ pub(crate) struct Method {
 
 /// How a method takes `self`.
 pub(crate) enum Receiver {
-    /// `&self` (or `self: &Self`): the one that works.
-    Shared,
+    /// `&self` (or `self: &Self`): the one that works (but for the codec,
+    /// which takes none), spanned on `self`.
+    Shared(Span),
     /// `&mut self`, spanned on `mut`.
     Mutable(Span),
     /// `self` or `mut self`, spanned on `self`.

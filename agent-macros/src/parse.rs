@@ -89,7 +89,7 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
         helpers: Vec::new(),
         item: item.clone(),
     };
-    for (index, member) in item.items.iter().enumerate() {
+    for member in &item.items {
         let syn::ImplItem::Fn(function) = member else {
             continue;
         };
@@ -106,16 +106,10 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
             );
             continue;
         }
-        let role = kind
-            .roles()
-            .iter()
-            .copied()
-            .find(|role| role.accepted_names().contains(&name.as_str()));
-        let Some(role) = role else {
+        let Some(role) = kind.role_named(&name) else {
             agent.helpers.push(helper(function));
             continue;
         };
-        allow_forced_lints(&mut agent.item.items[index]);
         let method = method(role, function);
         // Two methods of one role are alternatives when a `#[cfg]` picks one;
         // two with one name and no `#[cfg]` are reported by rustc.
@@ -139,24 +133,6 @@ pub(crate) fn agent(kind: Kind, item: TokenStream, ctxt: &Ctxt) -> Option<Agent>
         agent.methods.push(method);
     }
     Some(agent)
-}
-
-/// Input: an agent method of the block, such as
-/// `async fn delete(&self, _job: Job) -> Result<(), AgentError> { Ok(()) }`.
-/// Output: the same with `#[allow(..)]` for the pedantic clippy lints whose
-/// advice the macro forbids: `&self`, the `Result` and (for an `async fn`)
-/// `async` are what the agent trait calls.
-fn allow_forced_lints(member: &mut syn::ImplItem) {
-    let syn::ImplItem::Fn(function) = member else {
-        return;
-    };
-    let unused_async = function
-        .sig
-        .asyncness
-        .map(|_| quote!(clippy::unused_async,));
-    function.attrs.push(syn::parse_quote! {
-        #[allow(#unused_async clippy::unused_self, clippy::unnecessary_wraps)]
-    });
 }
 
 /// The methods of the agent traits that the macro writes from the
@@ -264,6 +240,11 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
         paren_span: sig.paren_token.span.join(),
         returns,
         generics: has_generics.then(|| sig.generics.clone()),
+        lifetimes: sig
+            .generics
+            .lifetimes()
+            .map(|param| param.lifetime.clone())
+            .collect(),
         qualifiers,
         cfg_attrs: function
             .attrs
@@ -296,7 +277,7 @@ fn receiver(sig: &syn::Signature) -> Receiver {
     };
     if receiver.colon_token.is_none() {
         return match (&receiver.reference, &receiver.mutability) {
-            (Some(_), None) => Receiver::Shared,
+            (Some(_), None) => Receiver::Shared(receiver.self_token.span),
             (Some(_), Some(mutability)) => Receiver::Mutable(mutability.span),
             (None, _) => Receiver::ByValue(receiver.self_token.span),
         };
@@ -304,7 +285,7 @@ fn receiver(sig: &syn::Signature) -> Receiver {
     // `self: &Self`, `self: &mut Self`, `self: Self`, `self: Box<Self>`...
     match &*receiver.ty {
         syn::Type::Reference(reference) if is_self(&reference.elem) => match reference.mutability {
-            None => Receiver::Shared,
+            None => Receiver::Shared(receiver.self_token.span),
             Some(mutability) => Receiver::Mutable(mutability.span),
         },
         ty if is_self(ty) => Receiver::ByValue(receiver.self_token.span),

@@ -1,19 +1,37 @@
 //! The pipeline, and code generation: one file per artefact.
 //!
 //! Input: the attribute's tokens and the annotated impl block.
-//! Output: the impl block (its agent methods with `#[allow]`s for the
-//! pedantic clippy lints whose advice the trait forbids), then the agent
-//! trait impl (`trait_impl`), then the registry entry (`registry`); or, when
-//! anything is wrong, the impl block unchanged and every error found.
+//! Output: the impl block (`item`), then one `const _` block holding the
+//! agent trait impl (`trait_impl`) and the registry entry (`registry`); or,
+//! when anything is wrong, the impl block unchanged and every error found.
+//!
+//! ```text
+//! impl BigQueryAgent { .. }
+//! /// `BigQueryAgent` as an async agent, and its registry entry, built with `Default`.
+//! #[doc(hidden)]
+//! const _: () = {
+//!     use ::agent_core as _agent_core;
+//!     impl _agent_core::AsyncAgent for BigQueryAgent { .. }
+//!     _agent_core::__private::inventory::submit! { .. }
+//! };
+//! ```
+//!
+//! Generated code reaches agent-core only through the `_agent_core` alias
+//! (`crate = "..."` changes what it stands for), and std through `::core`
+//! and `::std`, so it compiles whatever the user's module imports.
 
+mod codec;
+mod item;
 mod registry;
+mod signature;
 mod trait_impl;
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
+use crate::args::Args;
 use crate::ctxt::Ctxt;
-use crate::model::Kind;
+use crate::model::{Agent, Kind};
 use crate::{args, check, parse};
 
 /// `#[async_agent(...)]` on `item`.
@@ -47,13 +65,44 @@ fn expand(kind: Kind, attr: TokenStream, item: TokenStream) -> TokenStream {
         // for the attribute: the item alone, so that it reports no more.
         return item;
     };
-    let trait_impl = trait_impl::expand(&args, &agent);
-    let registration = registry::expand(&args, &agent);
-    let item = &agent.item;
+    let item = item::expand(&agent);
+    let generated = generated(&args, &agent);
     quote! {
         #item
-        #trait_impl
-        #registration
+        #generated
+    }
+}
+
+/// Input: the checked arguments and block.
+/// Output: the trait impl and the registry entry in one `const _` block,
+/// where the `_agent_core` alias they are written with is declared.
+fn generated(args: &Args, agent: &Agent) -> TokenStream {
+    let krate = &args.krate;
+    let trait_impl = trait_impl::expand(args, agent);
+    let registration = registry::expand(args, agent);
+    let doc = match registry::built_with(args) {
+        Some(built_with) => format!(
+            " `{}` as {}, and its registry entry, built with {built_with}.",
+            agent.type_name,
+            agent.kind.article(),
+        ),
+        None => format!(
+            " `{}` as {}; no registry entry (`register = false`).",
+            agent.type_name,
+            agent.kind.article(),
+        ),
+    };
+    quote! {
+        #[doc = #doc]
+        #[doc(hidden)]
+        const _: () = {
+            /// agent-core, which every path below goes through.
+            use #krate as _agent_core;
+
+            #trait_impl
+
+            #registration
+        };
     }
 }
 

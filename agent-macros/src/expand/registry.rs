@@ -2,28 +2,27 @@
 //!
 //! Input: `#[async_agent(task_type = "bigquery", init = Self::new)] impl BigQueryAgent { .. }`
 //!
-//! Output:
+//! Output, inside the `const _` block where `_agent_core` is agent-core:
 //!
 //! ```text
-//! const _: () = {
-//!     /// Builds `BigQueryAgent` with `Self::new`.
-//!     const CONSTRUCT: fn() -> ::agent_core::__private::RegisteredAgent = || {
-//!         let init: fn() -> BigQueryAgent = <BigQueryAgent>::new;
-//!         ::agent_core::__private::RegisteredAgent::from_async(init())
-//!     };
-//!     ::agent_core::__private::inventory::submit! {
-//!         ::agent_core::__private::AgentRegistration::new(CONSTRUCT)
-//!     }
+//! /// Builds `BigQueryAgent` with `Self::new`.
+//! const CONSTRUCT: fn() -> _agent_core::__private::RegisteredAgent = || {
+//!     let init: fn() -> BigQueryAgent = <BigQueryAgent>::new;
+//!     _agent_core::__private::RegisteredAgent::from_async(init())
 //! };
+//! _agent_core::__private::inventory::submit! {
+//!     _agent_core::__private::AgentRegistration::new(CONSTRUCT)
+//! }
 //! ```
 //!
-//! Without `init` the agent is built by `Default`, through a `__private`
-//! trait whose message says what to do when there is none. With
-//! `register = false` there is no entry. The constructor is a closure held
-//! by a constant, not a function: a function of ours named like a common
-//! one (`construct`, `new`) could shadow the user's function that `init`
-//! names (items do not get `Span::mixed_site()` hygiene); the constant is
-//! in the upper case no function is written in.
+//! Without `init` the agent is built by `Default`, through
+//! `agent_core::registry::DefaultAgent`, whose message says what to do when
+//! there is none. With `register = false`
+//! there is no entry. The constructor is a closure held by a constant, not a
+//! function: a function of ours named like a common one (`construct`,
+//! `new`) could shadow the user's function that `init` names (items do not
+//! get `Span::mixed_site()` hygiene); the constant is in the upper case no
+//! function is written in.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -34,13 +33,24 @@ use crate::args::Args;
 use crate::model::{Agent, Kind};
 use crate::text::tokens_to_string;
 
+/// How the entry builds the agent, for docs: "`Default`" or "`Self::new`";
+/// `None` when there is no entry.
+pub(super) fn built_with(args: &Args) -> Option<String> {
+    if !args.register {
+        return None;
+    }
+    Some(match &args.init {
+        Some(init) => format!("`{}`", tokens_to_string(init)),
+        None => "`Default`".to_string(),
+    })
+}
+
 pub(super) fn expand(args: &Args, agent: &Agent) -> Option<TokenStream> {
     if !args.register {
         return None;
     }
-    let krate = &args.krate;
     let self_ty = &agent.self_ty;
-    let (prepare, build, built_with) = if let Some(init) = &args.init {
+    let (prepare, build) = if let Some(init) = &args.init {
         // `let init: fn() -> ChatAgent = Self::from_env;`: a wrong
         // constructor is "expected fn pointer `fn() -> ChatAgent`" on
         // the user's whole path.
@@ -48,42 +58,35 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> Option<TokenStream> {
         let at = located_at(init.span());
         let init_fn = quote_spanned!(at=> fn() -> #self_ty);
         let init_path = self_to_type(init, self_ty);
-        let prepare = quote!(let #init_var: #init_fn = #init_path;);
         (
-            prepare,
+            quote!(let #init_var: #init_fn = #init_path;),
             quote!(#init_var()),
-            format!("`{}`", tokens_to_string(init)),
         )
     } else {
         let at = located_at(self_ty.span());
         let build = quote_spanned! {at=>
-            <#self_ty as #krate::__private::DefaultAgent>::default_agent()
+            <#self_ty as _agent_core::registry::DefaultAgent>::default_agent()
         };
-        (TokenStream::new(), build, "`Default`".to_string())
+        (TokenStream::new(), build)
     };
     let wrap = match agent.kind {
-        Kind::Async => quote!(#krate::__private::RegisteredAgent::from_async),
-        Kind::Sync => quote!(#krate::__private::RegisteredAgent::from_sync),
+        Kind::Async => quote!(_agent_core::__private::RegisteredAgent::from_async),
+        Kind::Sync => quote!(_agent_core::__private::RegisteredAgent::from_sync),
     };
     let doc = format!(
-        " Registers `{}` for task type `{}` (version {}), built with {built_with}.",
+        " Builds `{}` with {}.",
         agent.type_name,
-        args.task_type.value(),
-        args.version
+        built_with(args).unwrap_or_default()
     );
-    let construct_doc = format!(" Builds `{}` with {built_with}.", agent.type_name);
     Some(quote! {
         #[doc = #doc]
-        const _: () = {
-            #[doc = #construct_doc]
-            const CONSTRUCT: fn() -> #krate::__private::RegisteredAgent = || {
-                #prepare
-                #wrap(#build)
-            };
-            #krate::__private::inventory::submit! {
-                #krate::__private::AgentRegistration::new(CONSTRUCT)
-            }
+        const CONSTRUCT: fn() -> _agent_core::__private::RegisteredAgent = || {
+            #prepare
+            #wrap(#build)
         };
+        _agent_core::__private::inventory::submit! {
+            _agent_core::__private::AgentRegistration::new(CONSTRUCT)
+        }
     })
 }
 

@@ -55,6 +55,65 @@ fn async_agent() {
 }
 
 #[test]
+fn connection_param() {
+    assert_expansion!(
+        "connection_param",
+        expand_async_agent(
+            quote!(task_type = "warehouse"),
+            quote! {
+                impl WarehouseAgent {
+                    async fn create(&self, task: TaskContext) -> Result<QueryId, AgentError> {
+                        todo!()
+                    }
+
+                    async fn get(&self, id: QueryId, connection: Connection) -> Result<Resource, AgentError> {
+                        let region = connection.config("region");
+                        todo!()
+                    }
+
+                    fn delete(&self, id: QueryId) -> Result<(), AgentError> {
+                        todo!()
+                    }
+                }
+            },
+        )
+    );
+}
+
+#[test]
+fn metadata_codec() {
+    assert_expansion!(
+        "metadata_codec",
+        expand_async_agent(
+            quote!(task_type = "queue"),
+            quote! {
+                impl QueueAgent {
+                    async fn create(&self, task: TaskContext) -> Result<MessageId, AgentError> {
+                        todo!()
+                    }
+
+                    async fn get(&self, id: MessageId) -> Result<Resource, AgentError> {
+                        todo!()
+                    }
+
+                    async fn delete(&self, id: MessageId) -> Result<(), AgentError> {
+                        todo!()
+                    }
+
+                    fn encode_metadata(id: &MessageId) -> Result<Vec<u8>, AgentError> {
+                        Ok(id.0.to_be_bytes().to_vec())
+                    }
+
+                    fn decode_metadata(bytes: &[u8]) -> Result<MessageId, AgentError> {
+                        todo!()
+                    }
+                }
+            },
+        )
+    );
+}
+
+#[test]
 fn sync_agent() {
     assert_expansion!(
         "sync_agent",

@@ -11,46 +11,49 @@
 //! }
 //! ```
 //!
-//! Output:
+//! Output, inside the `const _` block where `_agent_core` is agent-core:
 //!
 //! ```text
-//! impl ::agent_core::AsyncAgent for BigQueryAgent {
+//! #[automatically_derived]
+//! impl _agent_core::AsyncAgent for BigQueryAgent {
 //!     type Metadata = QueryJob;
-//!     fn task_category(&self) -> ::agent_core::TaskCategory { .. }
+//!     fn task_category(&self) -> _agent_core::TaskCategory { .. }
 //!     fn name(&self) -> ::std::string::String { .. }
-//!     fn create(&self, task: ::agent_core::TaskContext) -> impl Future<..> + Send {
-//!         async move {
-//!             <Result<QueryJob, AgentError> as Returns<QueryJob>>::into_result(
-//!                 Self::create(self, <TaskContext as Param<TaskContext>>::from_expected(task))
-//!                     .await,
-//!             )
-//!         }
+//!     async fn create(&self, task: TaskContext) -> Result<Self::Metadata, AgentError> {
+//!         Self::create(self, task).await
 //!     }
-//!     fn get(&self, metadata: Self::Metadata) -> impl Future<..> + Send {
-//!         async move { ::agent_core::__private::run_blocking(|| <..>::into_result(Self::get(..))) }
+//!     async fn get(&self, metadata: QueryJob, _: Connection) -> Result<Resource, AgentError> {
+//!         _agent_core::__private::run_blocking(|| Self::get(self, metadata)).await
 //!     }
 //!     ..
 //! }
 //! ```
 //!
-//! A method is called only when the block has it (the trait's default answers
-//! otherwise), so a missing method can never resolve to the trait method and
-//! recurse. Every parameter and result goes through an identity trait of
-//! `__private` spanned on the user's type, so a wrong type (`String` for
-//! `TaskContext`, or another crate's `Resource`) is reported there in our
-//! words.
+//! Types are checked where the trait impl meets the user's methods, so each
+//! mistake is one error, at the user's token:
+//!
+//! - every parameter is declared with the user's type, so a wrong one is
+//!   "expected `TaskContext`, found `String`" at that type;
+//! - every call is spanned at the user's return type, so a wrong one is
+//!   "expected `Result<Resource, AgentError>`, found `Resource`" there;
+//! - every return type is spanned at the user's `async` (or `fn`), so
+//!   "future cannot be sent between threads safely" lands on their method.
+//!
+//! A method is called only when the block has it (the trait's default
+//! answers otherwise), so a missing method can never resolve to the trait
+//! method and recurse. The metadata codec, when the block writes one, is
+//! added by `codec`.
 
-use proc_macro2::{Ident, Literal, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote};
 use syn::LitStr;
-use syn::spanned::Spanned;
 
-use super::located_at;
+use super::signature::{self, Params};
+use super::{codec, located_at};
 use crate::args::Args;
-use crate::model::{Agent, Kind, Method, Output, ParamRole};
+use crate::model::{Agent, Kind, Method, ParamRole};
 
 pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
-    let krate = &args.krate;
     let self_ty = &agent.self_ty;
     let task_type = &args.task_type;
     let version = Literal::i32_unsuffixed(args.version);
@@ -59,8 +62,8 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
         .clone()
         .unwrap_or_else(|| LitStr::new(&agent.type_name, Span::call_site()));
     let agent_trait = match agent.kind {
-        Kind::Async => quote!(#krate::AsyncAgent),
-        Kind::Sync => quote!(#krate::SyncAgent),
+        Kind::Async => quote!(_agent_core::AsyncAgent),
+        Kind::Sync => quote!(_agent_core::SyncAgent),
     };
     let doc = format!(
         " `{}` serves task type `{}` (version {}) as {}.",
@@ -92,7 +95,9 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
     let methods = agent
         .methods
         .iter()
-        .map(|method| delegate(krate, agent, method));
+        .filter(|method| !method.role.is_codec())
+        .map(|method| delegate(agent, method));
+    let codec = codec::expand(agent);
     quote! {
         #[doc = #doc]
         #[automatically_derived]
@@ -100,8 +105,8 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
             #metadata
 
             #[doc = #category_doc]
-            fn task_category(&self) -> #krate::TaskCategory {
-                #krate::TaskCategory::new(#task_type, #version)
+            fn task_category(&self) -> _agent_core::TaskCategory {
+                _agent_core::TaskCategory::new(#task_type, #version)
             }
 
             /// The name shown by `ListAgents`.
@@ -112,6 +117,8 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
             #idempotent
 
             #(#methods)*
+
+            #codec
         }
     }
 }
@@ -119,114 +126,69 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
 /// One trait method, calling the user's method of the same role.
 ///
 /// Input: `async fn get(&self, job: QueryJob) -> Result<Resource, AgentError>`
-/// Output (each conversion spanned on the user's type, so a wrong type is
-/// reported there, in the words of the `__private` trait):
+///
+/// Output:
 ///
 /// ```text
-/// fn get(&self, metadata: Self::Metadata) -> impl Future<..> + Send {
-///     async move {
-///         <Result<Resource, AgentError> as Returns<Resource>>::into_result(
-///             Self::get(self, <QueryJob as MetadataParam<QueryJob>>::from_metadata(metadata)).await,
-///         )
-///     }
+/// /// Calls `BigQueryAgent::get`, which takes no `Connection`.
+/// async fn get(&self, metadata: QueryJob, _: _agent_core::Connection)
+///     -> ::core::result::Result<_agent_core::Resource, _agent_core::AgentError>
+/// {
+///     Self::get(self, metadata).await
 /// }
 /// ```
-fn delegate(krate: &syn::Path, agent: &Agent, method: &Method) -> TokenStream {
-    let role = method.role;
-    let trait_fn = format_ident!("{}", role.name());
+fn delegate(agent: &Agent, method: &Method) -> TokenStream {
+    let trait_fn = format_ident!("{}", method.role.name());
     let user_fn = &method.ident;
-    // The future's code points at the user's `async` (or `fn`), so "future
+    let Params {
+        declared,
+        passed,
+        ignored,
+        lifetimes,
+    } = signature::params(method);
+
+    let call = quote!(Self::#user_fn(self, #(#passed),*));
+    let body = if method.asyncness.is_some() {
+        quote!(#call.await)
+    } else {
+        quote!(_agent_core::__private::run_blocking(|| #call).await)
+    };
+    let body = signature::at_return_type(body, method);
+
+    // The future's type points at the user's `async` (or `fn`), so "future
     // is not `Send`" lands on their method.
-    let span = located_at(
+    let future_at = located_at(
         method
             .asyncness
             .map_or(method.fn_token.span, |token| token.span),
     );
-    let metadata = agent.metadata_ty();
+    let returns = signature::result_type(method.role.output(), future_at);
 
-    let mut params = Vec::new();
-    let mut args = Vec::new();
-    for (param_role, param) in role.params().iter().zip(&method.params) {
-        // Hygienic, so that a user's `struct metadata;` cannot turn the
-        // parameter into a pattern.
-        let binding = Ident::new(param_role.binding(), Span::mixed_site());
-        let expected = match param_role {
-            ParamRole::Task => quote!(#krate::TaskContext),
-            ParamRole::Metadata => quote!(Self::Metadata),
-            ParamRole::MetricsQuery => quote!(#krate::MetricsQuery),
-            ParamRole::LogsQuery => quote!(#krate::LogsQuery),
-        };
-        let user_ty = &param.ty;
-        let at = located_at(user_ty.span());
-        args.push(if let (ParamRole::Metadata, Some(metadata)) = (param_role, metadata) {
-            quote_spanned! {at=>
-                <#user_ty as #krate::__private::MetadataParam<#metadata>>::from_metadata(#binding)
-            }
-        } else {
-            quote_spanned! {at=>
-                <#user_ty as #krate::__private::Param<#expected>>::from_expected(#binding)
-            }
-        });
-        params.push(quote!(#binding: #expected));
-    }
-
-    if matches!(role, crate::model::Role::Get | crate::model::Role::Delete) {
-        let binding = Ident::new("connection", Span::mixed_site());
-        params.push(quote!(#binding: #krate::Connection));
-    }
-
-    let output = match role.output() {
-        Output::Metadata => quote!(Self::Metadata),
-        Output::Resource => quote!(#krate::Resource),
-        Output::Unit => quote!(()),
-        Output::Metrics => quote!(::std::vec::Vec<#krate::MetricResult>),
-        Output::Logs => quote!(#krate::TaskLogs),
-    };
-    let call = quote_spanned!(span=> Self::#user_fn(self, #(#args),*));
-    let call = if method.asyncness.is_some() {
-        quote_spanned!(span=> #call.await)
-    } else {
-        call
-    };
-    let result = match &method.returns {
-        Some(returns) => {
-            let user_ty = &returns.ty;
-            let ok = match (role.output(), metadata) {
-                (Output::Metadata, Some(metadata)) => quote!(#metadata),
-                _ => output.clone(),
-            };
-            let at = located_at(user_ty.span());
-            quote_spanned! {at=>
-                <#user_ty as #krate::__private::Returns<#ok>>::into_result(#call)
-            }
-        }
-        // Reported by `check`; never expanded.
-        None => call,
-    };
-    let (body, doc) = if method.asyncness.is_some() {
-        let body = quote_spanned!(span=> async move { #result });
-        (body, format!(" Calls `{}::{user_fn}`.", agent.type_name))
-    } else {
-        let body = quote_spanned! {span=>
-            async move { #krate::__private::run_blocking(|| #result) }
-        };
-        let doc = format!(
-            " Runs `{}::{user_fn}`, a plain `fn`, without stalling the async runtime.",
-            agent.type_name
-        );
-        (body, doc)
-    };
-    let future = quote_spanned! {span=>
-        impl ::core::future::Future<
-            Output = ::core::result::Result<#output, #krate::AgentError>,
-        > + ::core::marker::Send
-    };
+    let doc = delegate_doc(agent, method, ignored);
     let cfg_attrs = &method.cfg_attrs;
     quote! {
         #[doc = #doc]
         #(#cfg_attrs)*
-        fn #trait_fn(&self, #(#params),*) -> #future {
+        async fn #trait_fn #lifetimes(&self, #(#declared),*) -> #returns {
             #body
         }
+    }
+}
+
+/// What the generated method's doc says it does: "Calls `A::get`, which
+/// takes no `Connection`."
+fn delegate_doc(agent: &Agent, method: &Method, ignored: Option<ParamRole>) -> String {
+    let target = format!("`{}::{}`", agent.type_name, method.ident);
+    let takes_no =
+        ignored.map(|param| format!("takes no `{}`", param.type_name().unwrap_or_default()));
+    match (method.asyncness.is_some(), takes_no) {
+        (true, None) => format!(" Calls {target}."),
+        (true, Some(takes_no)) => format!(" Calls {target}, which {takes_no}."),
+        (false, None) => {
+            format!(" Runs {target}, a plain `fn`, without stalling the async runtime.")
+        }
+        (false, Some(takes_no)) => format!(
+            " Runs {target}, a plain `fn` that {takes_no}, without stalling the async runtime."
+        ),
     }
 }

@@ -1,3 +1,4 @@
+use agent_core::Connection;
 use agent_core::prelude::*;
 
 #[derive(Default)]
@@ -9,7 +10,12 @@ impl BigQueryAgent {
         Ok(1)
     }
 
-    pub async fn get(&self, _job: u32, _verbose: bool) -> Result<Resource, AgentError> {
+    pub async fn get(
+        &self,
+        _job: u32,
+        _connection: Connection,
+        _verbose: bool,
+    ) -> Result<Resource, AgentError> {
         Ok(Resource::succeeded())
     }
 

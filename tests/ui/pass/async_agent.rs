@@ -1,6 +1,7 @@
 //! An async agent with a helper method: collected into the registry, and
 //! create, get and delete reach the user's methods.
 
+use agent_core::Connection;
 use agent_core::prelude::*;
 use agent_core::registry::RegisteredAgent;
 
@@ -45,8 +46,11 @@ async fn main() {
     assert!(agent.idempotent());
     let metadata = agent.create(TaskContext::default()).await.unwrap();
     assert_eq!(metadata, br#"{"job_id":"job-"}"#);
-    let resource = agent.get(&metadata).await.unwrap();
+    let resource = agent.get(&metadata, Connection::default()).await.unwrap();
     assert_eq!(resource.phase(), Phase::Succeeded);
     assert_eq!(resource.message_text(), "job-");
-    agent.delete(&metadata).await.unwrap();
+    agent
+        .delete(&metadata, Connection::default())
+        .await
+        .unwrap();
 }

@@ -7,9 +7,10 @@ extern crate agent_core;
 extern crate std;
 extern crate tokio;
 
-use agent_core::{AgentError, Resource, TaskContext, async_agent, sync_agent};
+use agent_core::{AgentError, Connection, Resource, TaskContext, async_agent, sync_agent};
 use std::default::Default;
 use std::result::Result::{self, Ok};
+use std::vec::Vec;
 
 #[derive(Default)]
 pub struct HygienicAgent;
@@ -20,12 +21,20 @@ impl HygienicAgent {
         Ok(1)
     }
 
-    fn get(&self, _job: u8) -> Result<Resource, AgentError> {
+    fn get(&self, _job: u8, _connection: Connection) -> Result<Resource, AgentError> {
         Ok(Resource::succeeded())
     }
 
     async fn delete(&self, _job: u8) -> Result<(), AgentError> {
         Ok(())
+    }
+
+    fn encode_metadata(job: &u8) -> Result<Vec<u8>, AgentError> {
+        Ok(std::vec![*job])
+    }
+
+    fn decode_metadata(bytes: &[u8]) -> Result<u8, AgentError> {
+        Ok(bytes[0])
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use agent_core::Connection;
 use agent_core::prelude::*;
 use agent_core::registry::RegisteredAgent;
 
@@ -65,9 +66,12 @@ async fn main() {
         panic!("SparkAgent is not registered for version 3");
     };
     let metadata = agent.create(TaskContext::default()).await.unwrap();
-    let resource = agent.get(&metadata).await.unwrap();
+    let resource = agent.get(&metadata, Connection::default()).await.unwrap();
     assert_eq!(resource.message_text(), "http://spark:7077");
-    agent.delete(&metadata).await.unwrap();
+    agent
+        .delete(&metadata, Connection::default())
+        .await
+        .unwrap();
 
     let Ok(RegisteredAgent::Sync(agent)) = registry.get(&TaskCategory::new("ray", 0)) else {
         panic!("RayAgent is not registered");

@@ -4,7 +4,7 @@
 //! (`get_metric`), which stays a helper.
 
 use agent_core::prelude::*;
-use agent_core::{AsyncAgent, ErrorKind, MetricsQuery};
+use agent_core::{AsyncAgent, Connection, ErrorKind, MetricsQuery};
 
 #[derive(Default)]
 pub struct VariantAgent {
@@ -40,9 +40,13 @@ async fn main() {
     let job = AsyncAgent::create(&agent, TaskContext::default())
         .await
         .unwrap();
-    let resource = AsyncAgent::get(&agent, job).await.unwrap();
+    let resource = AsyncAgent::get(&agent, job, Connection::default())
+        .await
+        .unwrap();
     assert_eq!(resource.message_text(), "job 7");
-    AsyncAgent::delete(&agent, job).await.unwrap();
+    AsyncAgent::delete(&agent, job, Connection::default())
+        .await
+        .unwrap();
     let error = AsyncAgent::get_metrics(&agent, job, MetricsQuery::default())
         .await
         .unwrap_err();

@@ -38,5 +38,5 @@ fn main() {
     let listed = registry
         .agent("AWS Batch Agent")
         .expect("listed under its name");
-    assert_eq!(listed.supported_task_categories[0].version, 2);
+    assert_eq!(listed.task_categories[0].version, 2);
 }

@@ -66,13 +66,13 @@ impl MadeAgent {
 
 #[tokio::main]
 async fn main() {
-    use agent_core::AsyncAgent;
+    use agent_core::{AsyncAgent, Connection};
     assert!(!AsyncAgent::idempotent(&shadowed::ShadowedAgent));
     let job = AsyncAgent::create(&shadowed::ShadowedAgent, TaskContext::default())
         .await
         .unwrap();
     assert_eq!(job, shadowed::metadata);
-    AsyncAgent::get(&shadowed::ShadowedAgent, job)
+    AsyncAgent::get(&shadowed::ShadowedAgent, job, Connection::default())
         .await
         .unwrap();
 

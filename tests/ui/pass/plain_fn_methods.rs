@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use agent_core::prelude::*;
-use agent_core::{AsyncAgent, SyncAgent};
+use agent_core::{AsyncAgent, Connection, SyncAgent};
 
 #[derive(Default)]
 pub struct CounterAgent {
@@ -46,9 +46,13 @@ async fn exercise() {
         .await
         .unwrap();
     assert_eq!((first, second), (1, 2));
-    let resource = AsyncAgent::get(&agent, second).await.unwrap();
+    let resource = AsyncAgent::get(&agent, second, Connection::default())
+        .await
+        .unwrap();
     assert_eq!(resource.message_text(), "job 2");
-    AsyncAgent::delete(&agent, second).await.unwrap();
+    AsyncAgent::delete(&agent, second, Connection::default())
+        .await
+        .unwrap();
     let resource = SyncAgent::execute(&SleepyAgent, TaskContext::default())
         .await
         .unwrap();

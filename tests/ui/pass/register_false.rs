@@ -1,6 +1,7 @@
 //! `register = false`: no registry entry and no need for `Default` or
 //! `init`; the agent is registered by hand with its configuration.
 
+use agent_core::Connection;
 use agent_core::prelude::*;
 use agent_core::registry::RegisteredAgent;
 
@@ -50,7 +51,11 @@ async fn main() {
     };
     let metadata = agent.create(TaskContext::default()).await.unwrap();
     assert_eq!(
-        agent.get(&metadata).await.unwrap().message_text(),
+        agent
+            .get(&metadata, Connection::default())
+            .await
+            .unwrap()
+            .message_text(),
         "analytics:job"
     );
 }

@@ -5,6 +5,7 @@
 
 extern crate agent_core as flyte;
 
+use flyte::Connection;
 use flyte::prelude::*;
 use flyte::registry::RegisteredAgent;
 
@@ -43,6 +44,13 @@ async fn main() {
         panic!("RenamedAgent is not registered");
     };
     let metadata = agent.create(TaskContext::default()).await.unwrap();
-    assert_eq!(agent.get(&metadata).await.unwrap().message_text(), "7");
+    assert_eq!(
+        agent
+            .get(&metadata, Connection::default())
+            .await
+            .unwrap()
+            .message_text(),
+        "7"
+    );
     assert!(registry.get(&TaskCategory::new("renamed_sync", 0)).is_ok());
 }

@@ -29,11 +29,15 @@ impl AliasAgent {
 
 #[tokio::main]
 async fn main() {
-    use agent_core::AsyncAgent;
+    use agent_core::{AsyncAgent, Connection};
     let job = AsyncAgent::create(&AliasAgent, TaskContext::default())
         .await
         .unwrap();
-    let resource = AsyncAgent::get(&AliasAgent, job).await.unwrap();
+    let resource = AsyncAgent::get(&AliasAgent, job, Connection::default())
+        .await
+        .unwrap();
     assert_eq!(resource.message_text(), "1");
-    AsyncAgent::delete(&AliasAgent, Job(1)).await.unwrap();
+    AsyncAgent::delete(&AliasAgent, Job(1), Connection::default())
+        .await
+        .unwrap();
 }

@@ -1,0 +1,28 @@
+//! `encode_metadata` without `decode_metadata`: the JSON decoder could not
+//! read what it writes.
+
+use agent_core::prelude::*;
+
+#[derive(Default)]
+pub struct QueueAgent;
+
+#[async_agent(task_type = "queue")]
+impl QueueAgent {
+    pub async fn create(&self, _task: TaskContext) -> Result<u64, AgentError> {
+        Ok(7)
+    }
+
+    pub async fn get(&self, _job: u64) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded())
+    }
+
+    pub async fn delete(&self, _job: u64) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    pub fn encode_metadata(job: &u64) -> Result<Vec<u8>, AgentError> {
+        Ok(job.to_be_bytes().to_vec())
+    }
+}
+
+fn main() {}

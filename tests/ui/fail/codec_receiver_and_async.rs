@@ -1,0 +1,32 @@
+//! The metadata codec with a receiver, or `async`: the trait's codec
+//! functions take no agent and run in line.
+
+use agent_core::prelude::*;
+
+#[derive(Default)]
+pub struct QueueAgent;
+
+#[async_agent(task_type = "queue")]
+impl QueueAgent {
+    pub async fn create(&self, _task: TaskContext) -> Result<u64, AgentError> {
+        Ok(7)
+    }
+
+    pub async fn get(&self, _job: u64) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded())
+    }
+
+    pub async fn delete(&self, _job: u64) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    pub fn encode_metadata(&self, job: &u64) -> Result<Vec<u8>, AgentError> {
+        Ok(job.to_be_bytes().to_vec())
+    }
+
+    pub async fn decode_metadata(_bytes: &[u8]) -> Result<u64, AgentError> {
+        Ok(7)
+    }
+}
+
+fn main() {}
