@@ -21,6 +21,7 @@ mod protobuf_struct;
 pub mod registry;
 pub mod resource;
 pub mod server;
+pub mod storage;
 pub mod testing;
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.
