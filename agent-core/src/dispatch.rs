@@ -1,8 +1,13 @@
 //! The [`Dispatcher`]: the one path every request travels, whichever front
 //! door it came in by (Flyte 1, Flyte 2, the local runner). It looks the
 //! agent up in the registry, guards creates, deletes and sync runs against
-//! duplicates, runs the agent within the worker limit (a panic becomes an
-//! error), and answers in the core's own types.
+//! duplicates, reads offloaded inputs, runs the agent within the worker
+//! limit (a panic becomes an error) with its [`Storage`] as the current
+//! one, writes outputs too large to answer inline to the output prefix, and
+//! answers in the core's own types.
+
+mod inputs;
+mod outputs;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -16,16 +21,23 @@ use crate::guard::{Guard, key};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
 use crate::resource::ResourceParts;
+use crate::storage::Storage;
 use crate::{
     AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
     protobuf_struct,
 };
+use outputs::LargeOutputs;
 
 /// How many agent calls run at once by default, as flytekit's `--worker`.
 pub const DEFAULT_WORKERS: usize = 10;
 
 /// How long a create's or delete's answer is reused by default.
 pub const DEFAULT_ANSWER_TTL: Duration = Duration::from_secs(3600);
+
+/// The largest encoded outputs answered inline by default: half of the
+/// 4 MiB Propeller's gRPC client accepts, leaving room for the rest of the
+/// answer. Larger ones are written to `<output_prefix>/outputs.pb`.
+pub const DEFAULT_MAX_INLINE_OUTPUT_BYTES: usize = 2 * 1024 * 1024;
 
 /// How long a sync result is reused at most: long enough for Propeller to
 /// retry a call it timed out, short because results carry outputs.
@@ -72,6 +84,9 @@ pub struct Job {
     pub resource_meta: Vec<u8>,
     /// The secrets and configs sent with the request.
     pub connection: Connection,
+    /// Where outputs too large to answer inline are written
+    /// (`<output_prefix>/outputs.pb`); empty when the request sent none.
+    pub output_prefix: String,
 }
 
 /// What starting a task answered: a job to poll (async agents) or the
@@ -91,17 +106,22 @@ pub struct Dispatcher {
     guard: Guard,
     answer_ttl: Duration,
     workers: Arc<Semaphore>,
+    storage: Storage,
+    max_inline_output_bytes: usize,
 }
 
 impl Dispatcher {
     /// A dispatcher for `registry`, with an in-memory guard,
-    /// [`DEFAULT_WORKERS`] and [`DEFAULT_ANSWER_TTL`].
+    /// [`DEFAULT_WORKERS`], [`DEFAULT_ANSWER_TTL`],
+    /// [`DEFAULT_MAX_INLINE_OUTPUT_BYTES`] and [`Storage::default`].
     pub fn new(registry: Arc<Registry>) -> Self {
         Dispatcher {
             registry,
             guard: Guard::default(),
             answer_ttl: DEFAULT_ANSWER_TTL,
             workers: Arc::new(Semaphore::new(DEFAULT_WORKERS)),
+            storage: Storage::default(),
+            max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
         }
     }
 
@@ -124,6 +144,20 @@ impl Dispatcher {
         self
     }
 
+    /// Reads offloaded inputs and writes large outputs through `storage`,
+    /// which is also [`Storage::current`] in agent calls.
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
+        self
+    }
+
+    /// Answers terminal outputs that encode to more than `bytes` by writing
+    /// them to `<output_prefix>/outputs.pb` instead.
+    pub fn max_inline_output_bytes(mut self, bytes: usize) -> Self {
+        self.max_inline_output_bytes = bytes;
+        self
+    }
+
     /// The agents served.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
@@ -131,11 +165,14 @@ impl Dispatcher {
 
     /// Starts `task`'s job with its async agent, and answers the job's
     /// encoded metadata. Repeats for one task attempt start one job.
+    /// Offloaded inputs are read first.
     pub async fn create(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
         let category = task.task_category();
         let agent = Arc::clone(self.registry.async_agent(&category)?);
         let key = agent.idempotent().then(|| key::create(&task));
+        let storage = self.storage.clone();
         let call = self.contained(category, Operation::Create, async move {
+            let task = inputs::read_offloaded(&storage, task).await?;
             agent.create(task).await
         });
         match key {
@@ -145,20 +182,33 @@ impl Dispatcher {
     }
 
     /// Runs `task` with its sync agent and answers the final state. Duplicate
-    /// runs in flight run once.
+    /// runs in flight run once. Offloaded inputs are read first; outputs
+    /// too large to answer inline are written to the output prefix.
     pub async fn execute(&self, task: TaskContext) -> Result<ResourceParts, AgentError> {
         let category = task.task_category();
         let agent = Arc::clone(self.registry.sync_agent(&category)?);
-        if !agent.idempotent() {
-            let call = self.contained(category, Operation::Execute, agent.execute(task));
-            return call.await?.into_parts();
-        }
-        let key = key::execute(&task);
-        let call = self.contained(category, Operation::Execute, async move {
-            Ok(agent.execute(task).await?.into_parts()?.to_bytes())
+        let key = agent.idempotent().then(|| key::execute(&task));
+        let output_prefix = task.output_prefix.clone();
+        let storage = self.storage.clone();
+        let agent_call = self.contained(category.clone(), Operation::Execute, async move {
+            let task = inputs::read_offloaded(&storage, task).await?;
+            agent.execute(task).await
         });
-        let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
-        ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+        let large_outputs = self.large_outputs();
+        let call = async move {
+            let parts = agent_call.await?.into_parts()?;
+            large_outputs
+                .offload(&category, &output_prefix, parts)
+                .await
+        };
+        match key {
+            Some(key) => {
+                let call = async move { Ok(call.await?.to_bytes()) };
+                let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+                ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+            }
+            None => call.await,
+        }
     }
 
     /// Starts `task` with whichever agent serves it: creates the job of an
@@ -170,13 +220,18 @@ impl Dispatcher {
         }
     }
 
-    /// Reports the state of `job`.
+    /// Reports the state of `job`. Outputs too large to answer inline are
+    /// written to the job's output prefix.
     pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
         let agent = self.registry.async_agent(&job.category)?;
         let call = agent.get(&job.resource_meta, job.connection);
-        self.contained(job.category.clone(), Operation::Get, call)
+        let parts = self
+            .contained(job.category.clone(), Operation::Get, call)
             .await?
-            .into_parts()
+            .into_parts()?;
+        self.large_outputs()
+            .offload(&job.category, &job.output_prefix, parts)
+            .await
     }
 
     /// Stops `job`. A repeated delete of one job succeeds without calling
@@ -230,8 +285,9 @@ impl Dispatcher {
             .await
     }
 
-    /// `call`, run once a worker slot is free, with a panic answered as an
-    /// `INTERNAL` error: the server goes on serving.
+    /// `call`, run once a worker slot is free with the dispatcher's storage
+    /// as [`Storage::current`], with a panic answered as an `INTERNAL`
+    /// error: the server goes on serving.
     fn contained<T, F>(
         &self,
         category: TaskCategory,
@@ -242,10 +298,11 @@ impl Dispatcher {
         F: Future<Output = Result<T, AgentError>> + Send,
     {
         let workers = Arc::clone(&self.workers);
+        let storage = self.storage.clone();
         async move {
             // The semaphore is never closed, so a slot always comes.
             let _slot = workers.acquire_owned().await;
-            AssertUnwindSafe(call)
+            AssertUnwindSafe(storage.scope(call))
                 .catch_unwind()
                 .await
                 .unwrap_or_else(|panic| {
@@ -262,6 +319,14 @@ impl Dispatcher {
                         operation.as_str()
                     )))
                 })
+        }
+    }
+
+    /// Where outputs over the inline limit go.
+    fn large_outputs(&self) -> LargeOutputs {
+        LargeOutputs {
+            storage: self.storage.clone(),
+            max_inline_bytes: self.max_inline_output_bytes,
         }
     }
 

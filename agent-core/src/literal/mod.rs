@@ -71,8 +71,14 @@ pub enum LiteralError {
         /// The Rust type it was read into, or the Flyte type it was written as.
         target: &'static str,
     },
-    /// The literal was offloaded to blob storage and is not inline.
-    #[error("the literal was offloaded to {uri}; read it from there")]
+    /// The literal was offloaded to blob storage and not read from there.
+    /// Servers and the local runner read offloaded inputs before an agent
+    /// runs, so only a literal that did not pass through them is.
+    #[error(
+        "the literal was offloaded to {uri} and not read from there (servers and the local \
+         runner read offloaded inputs before the agent runs; elsewhere read the serialized \
+         Literal with agent_core::storage::Storage::read)"
+    )]
     Offloaded {
         /// Where the value is stored.
         uri: String,
