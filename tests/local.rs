@@ -162,3 +162,79 @@ async fn an_interrupted_run_deletes_its_job() {
     );
     assert_eq!(Calls::of(&calls.timer_delete), 1);
 }
+
+#[tokio::test]
+async fn large_outputs_are_written_to_the_output_prefix_and_read_back() {
+    let (runner, _, _) = runner();
+    let runner = runner.max_inline_output_bytes(100);
+    let dir = tempfile::tempdir().unwrap();
+    let output_prefix = dir.path().join("run").display().to_string();
+    for task_type in ["big_output_async", "big_output_sync"] {
+        let task = task(task_type, &[("bytes", 1000)]).with_output_prefix(&output_prefix);
+        let outputs = runner.run(task).await.unwrap();
+        assert_eq!(outputs.get::<String>("o0").unwrap(), "x".repeat(1000));
+        let written = std::fs::read(dir.path().join("run/outputs.pb")).unwrap();
+        assert!(written.len() > 1000, "{task_type}: {} bytes", written.len());
+        std::fs::remove_file(dir.path().join("run/outputs.pb")).unwrap();
+    }
+}
+
+#[tokio::test]
+async fn without_an_output_prefix_large_outputs_stay_inline() {
+    let (runner, _, _) = runner();
+    let runner = runner.max_inline_output_bytes(100);
+    let outputs = runner
+        .run(task("big_output_sync", &[("bytes", 1000)]))
+        .await
+        .unwrap();
+    assert_eq!(outputs.get::<String>("o0").unwrap().len(), 1000);
+}
+
+#[tokio::test]
+async fn offloaded_inputs_and_files_are_read_from_local_paths() {
+    use agent_core::literal::{FlyteFile, IntoLiteral};
+    use agent_core::proto::flyteidl::core;
+    use prost::Message;
+
+    let (runner, _, _) = runner();
+    let dir = tempfile::tempdir().unwrap();
+    let offloaded_x = dir.path().join("x.pb");
+    std::fs::write(&offloaded_x, 41i64.into_literal().unwrap().encode_to_vec()).unwrap();
+    let x = core::Literal {
+        value: Some(core::literal::Value::OffloadedMetadata(
+            core::LiteralOffloadedMetadata {
+                uri: format!("file://{}", offloaded_x.display()),
+                ..Default::default()
+            },
+        )),
+        ..Default::default()
+    };
+    let inputs = LiteralMapBuilder::new().with("x", x).build().unwrap();
+    let outputs = runner
+        .run(task("echo_sync", &[]).with_inputs(inputs))
+        .await
+        .unwrap();
+    assert_eq!(outputs.get::<i64>("o0").unwrap(), 42);
+
+    let hello = dir.path().join("hello.txt");
+    std::fs::write(&hello, "hi").unwrap();
+    let inputs = LiteralMapBuilder::new()
+        .with("f", FlyteFile::new(hello.display().to_string()))
+        .build()
+        .unwrap();
+    let output_prefix = dir.path().join("out").display().to_string();
+    let outputs = runner
+        .run(
+            task("file_copy_sync", &[])
+                .with_inputs(inputs)
+                .with_output_prefix(&output_prefix),
+        )
+        .await
+        .unwrap();
+    let copy: FlyteFile = outputs.get("o0").unwrap();
+    assert_eq!(copy.uri, format!("{output_prefix}/copy.txt"));
+    assert_eq!(
+        std::fs::read(dir.path().join("out/copy.txt")).unwrap(),
+        b"HI"
+    );
+}

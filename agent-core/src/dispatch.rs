@@ -1,8 +1,13 @@
 //! The [`Dispatcher`]: the one path every request travels, whichever front
 //! door it came in by (Flyte 1, Flyte 2, the local runner). It looks the
 //! agent up in the registry, guards creates, deletes and sync runs against
-//! duplicates, runs the agent within the worker limit (a panic becomes an
-//! error), and answers in the core's own types.
+//! duplicates, reads offloaded inputs, runs the agent within the worker
+//! limit (a panic becomes an error) with its [`Storage`] as the current
+//! one, writes outputs too large to answer inline to the output prefix, and
+//! answers in the core's own types.
+
+mod inputs;
+mod outputs;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -16,13 +21,20 @@ use crate::limits::{CallLimits, Slots};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
 use crate::resource::ResourceParts;
+use crate::storage::Storage;
 use crate::{
     AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
     protobuf_struct,
 };
+use outputs::LargeOutputs;
 
 /// How long a create's or delete's answer is reused by default.
 pub const DEFAULT_ANSWER_TTL: Duration = Duration::from_secs(3600);
+
+/// The largest encoded outputs answered inline by default: half of the
+/// 4 MiB Propeller's gRPC client accepts, leaving room for the rest of the
+/// answer. Larger ones are written to `<output_prefix>/outputs.pb`.
+pub const DEFAULT_MAX_INLINE_OUTPUT_BYTES: usize = 2 * 1024 * 1024;
 
 /// How long a sync result is reused at most: long enough for Propeller to
 /// retry a call it timed out, short because results carry outputs.
@@ -69,6 +81,9 @@ pub struct Job {
     pub resource_meta: Vec<u8>,
     /// The secrets and configs sent with the request.
     pub connection: Connection,
+    /// Where outputs too large to answer inline are written
+    /// (`<output_prefix>/outputs.pb`); empty when the request sent none.
+    pub output_prefix: String,
 }
 
 /// What starting a task answered: a job to poll (async agents) or the
@@ -88,11 +103,14 @@ pub struct Dispatcher {
     guard: Guard,
     answer_ttl: Duration,
     slots: Arc<Slots>,
+    storage: Storage,
+    max_inline_output_bytes: usize,
 }
 
 impl Dispatcher {
     /// A dispatcher for `registry`, with an in-memory guard, the default
-    /// [`CallLimits`] and [`DEFAULT_ANSWER_TTL`].
+    /// [`CallLimits`], [`DEFAULT_ANSWER_TTL`],
+    /// [`DEFAULT_MAX_INLINE_OUTPUT_BYTES`] and [`Storage::default`].
     pub fn new(registry: Arc<Registry>) -> Self {
         let slots = Slots::new(CallLimits::default(), registry.categories());
         Dispatcher {
@@ -100,6 +118,8 @@ impl Dispatcher {
             guard: Guard::default(),
             answer_ttl: DEFAULT_ANSWER_TTL,
             slots: Arc::new(slots),
+            storage: Storage::default(),
+            max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
         }
     }
 
@@ -122,6 +142,20 @@ impl Dispatcher {
         self
     }
 
+    /// Reads offloaded inputs and writes large outputs through `storage`,
+    /// which is also [`Storage::current`] in agent calls.
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
+        self
+    }
+
+    /// Answers terminal outputs that encode to more than `bytes` by writing
+    /// them to `<output_prefix>/outputs.pb` instead.
+    pub fn max_inline_output_bytes(mut self, bytes: usize) -> Self {
+        self.max_inline_output_bytes = bytes;
+        self
+    }
+
     /// The agents served.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
@@ -129,13 +163,22 @@ impl Dispatcher {
 
     /// Starts `task`'s job with its async agent, and answers the job's
     /// encoded metadata. Repeats for one task attempt start one job.
+    /// Offloaded inputs are read first.
     pub async fn create(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
         let category = task.task_category();
         let agent = Arc::clone(self.registry.async_agent(&category)?);
         let key = agent.idempotent().then(|| key::create(&task));
-        let call = self.contained(category, Operation::Create, async move {
-            agent.create(task).await
-        });
+        let storage = self.storage.clone();
+        // Boxed: a task is kilobytes, and every future holding it would
+        // carry it again.
+        let call = self.contained(
+            category,
+            Operation::Create,
+            Box::pin(async move {
+                let task = inputs::read_offloaded(&storage, task).await?;
+                agent.create(task).await
+            }),
+        );
         match key {
             Some(key) => self.guarded(key, self.answer_ttl, call).await,
             None => call.await,
@@ -143,20 +186,39 @@ impl Dispatcher {
     }
 
     /// Runs `task` with its sync agent and answers the final state. Duplicate
-    /// runs in flight run once.
+    /// runs in flight run once. Offloaded inputs are read first; outputs
+    /// too large to answer inline are written to the output prefix.
     pub async fn execute(&self, task: TaskContext) -> Result<ResourceParts, AgentError> {
         let category = task.task_category();
         let agent = Arc::clone(self.registry.sync_agent(&category)?);
-        if !agent.idempotent() {
-            let call = self.contained(category, Operation::Execute, agent.execute(task));
-            return call.await?.into_parts();
-        }
-        let key = key::execute(&task);
-        let call = self.contained(category, Operation::Execute, async move {
-            Ok(agent.execute(task).await?.into_parts()?.to_bytes())
+        let key = agent.idempotent().then(|| key::execute(&task));
+        let output_prefix = task.output_prefix.clone();
+        let storage = self.storage.clone();
+        // Boxed: a task is kilobytes, and every future holding it would
+        // carry it again.
+        let agent_call = self.contained(
+            category.clone(),
+            Operation::Execute,
+            Box::pin(async move {
+                let task = inputs::read_offloaded(&storage, task).await?;
+                agent.execute(task).await
+            }),
+        );
+        let large_outputs = self.large_outputs();
+        let call = Box::pin(async move {
+            let parts = agent_call.await?.into_parts()?;
+            large_outputs
+                .offload(&category, &output_prefix, parts)
+                .await
         });
-        let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
-        ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+        match key {
+            Some(key) => {
+                let call = async move { Ok(call.await?.to_bytes()) };
+                let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+                ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+            }
+            None => call.await,
+        }
     }
 
     /// Starts `task` with whichever agent serves it: creates the job of an
@@ -179,7 +241,8 @@ impl Dispatcher {
     }
 
     /// Reports the state of `job`: asks its async agent, or reads the result
-    /// a sync agent's [`submit`](Self::submit)ted run holds.
+    /// a sync agent's [`submit`](Self::submit)ted run holds. Outputs too
+    /// large to answer inline are written to the job's output prefix.
     pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
         let agent = match self.registry.get(&job.category)? {
             RegisteredAgent::Async(agent) => agent,
@@ -194,9 +257,13 @@ impl Dispatcher {
             }
         };
         let call = agent.get(&job.resource_meta, job.connection);
-        self.contained(job.category.clone(), Operation::Get, call)
+        let parts = self
+            .contained(job.category.clone(), Operation::Get, call)
             .await?
-            .into_parts()
+            .into_parts()?;
+        self.large_outputs()
+            .offload(&job.category, &job.output_prefix, parts)
+            .await
     }
 
     /// Stops `job`. A repeated delete of one job succeeds without calling
@@ -254,8 +321,9 @@ impl Dispatcher {
     }
 
     /// `call`, run once its agent has a slot and a worker is free, within
-    /// the call deadline, with a panic answered as an `INTERNAL` error: the
-    /// server goes on serving.
+    /// the call deadline, with the dispatcher's storage as
+    /// [`Storage::current`], and with a panic answered as an `INTERNAL`
+    /// error: the server goes on serving.
     fn contained<T, F>(
         &self,
         category: TaskCategory,
@@ -266,10 +334,12 @@ impl Dispatcher {
         F: Future<Output = Result<T, AgentError>> + Send,
     {
         let slots = Arc::clone(&self.slots);
+        let storage = self.storage.clone();
         async move {
             let _slot = slots.acquire(&category).await?;
             let timeout = slots.call_timeout();
-            match tokio::time::timeout(timeout, AssertUnwindSafe(call).catch_unwind()).await {
+            let call = AssertUnwindSafe(storage.scope(call)).catch_unwind();
+            match tokio::time::timeout(timeout, call).await {
                 Ok(Ok(answer)) => answer,
                 Ok(Err(panic)) => {
                     tracing::error!(
@@ -292,6 +362,14 @@ impl Dispatcher {
                     operation.as_str()
                 ))),
             }
+        }
+    }
+
+    /// Where outputs over the inline limit go.
+    fn large_outputs(&self) -> LargeOutputs {
+        LargeOutputs {
+            storage: self.storage.clone(),
+            max_inline_bytes: self.max_inline_output_bytes,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod registry;
 pub mod resource;
 pub mod secrets;
 pub mod server;
+pub mod storage;
 pub mod testing;
 
 /// The README's Rust examples, compiled as doc tests so that they stay true.

@@ -227,6 +227,7 @@ impl Resource {
             log_links: self.log_links,
             outputs,
             custom_info,
+            outputs_uri: None,
         })
     }
 }
@@ -245,6 +246,9 @@ pub struct ResourceParts {
     pub outputs: Option<core::LiteralMap>,
     /// The custom info.
     pub custom_info: Option<prost_types::Struct>,
+    /// Where the outputs were written (`<output_prefix>/outputs.pb`) when
+    /// they were too large to answer inline; `outputs` is then `None`.
+    pub outputs_uri: Option<String>,
 }
 
 impl ResourceParts {
@@ -256,6 +260,7 @@ impl ResourceParts {
             log_links: self.log_links.iter().cloned().map(Into::into).collect(),
             outputs: self.outputs.clone(),
             custom_info: self.custom_info.clone(),
+            outputs_uri: self.outputs_uri.clone(),
         }
         .encode_to_vec()
     }
@@ -272,6 +277,7 @@ impl ResourceParts {
             log_links: stored.log_links.into_iter().map(Into::into).collect(),
             outputs: stored.outputs,
             custom_info: stored.custom_info,
+            outputs_uri: stored.outputs_uri,
         })
     }
 }
@@ -289,6 +295,8 @@ struct StoredResource {
     outputs: Option<core::LiteralMap>,
     #[prost(message, optional, tag = "5")]
     custom_info: Option<prost_types::Struct>,
+    #[prost(string, optional, tag = "6")]
+    outputs_uri: Option<String>,
 }
 
 impl From<LogLink> for core::TaskLog {
@@ -368,6 +376,15 @@ mod tests {
             .into_parts()
             .unwrap();
         assert_eq!(ResourceParts::from_bytes(&parts.to_bytes()).unwrap(), parts);
+        let offloaded = ResourceParts {
+            outputs: None,
+            outputs_uri: Some("s3://b/run/outputs.pb".into()),
+            ..parts
+        };
+        assert_eq!(
+            ResourceParts::from_bytes(&offloaded.to_bytes()).unwrap(),
+            offloaded
+        );
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
     }
 }

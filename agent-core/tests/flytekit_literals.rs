@@ -1,12 +1,19 @@
 //! Reads the literals flytekit 1.16 writes (`tests/fixtures/flytekit_literals`,
-//! made by `generate.py` there) and checks that ours are the same.
+//! made by `generate.py` there) and checks that ours are the same, and that
+//! files, directories and data frames carry the types flytekit declares
+//! for them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use agent_core::literal::{Dataclass, FromLiteral, IntoLiteral, LiteralError};
-use agent_core::proto::flyteidl::core::{Literal, literal, scalar};
+use agent_core::literal::{
+    Dataclass, FlyteDirectory, FlyteFile, FromLiteral, IntoLiteral, LiteralError, StructuredDataset,
+};
+use agent_core::proto::flyteidl::core::{
+    BlobType, Literal, LiteralType, SimpleType, blob_type::BlobDimensionality, literal,
+    literal_type, scalar,
+};
 use chrono::{DateTime, TimeZone, Utc};
 use prost::Message;
 use serde::{Deserialize, Serialize};
@@ -31,7 +38,19 @@ const CASES: &[&str] = &[
     "list_dataclass",
     "untyped_dict",
     "untyped_dict_old",
+    "flyte_file",
+    "flyte_file_csv",
+    "flyte_directory",
+    "flyte_directory_csv",
+    "structured_dataset",
+    "structured_dataset_columns",
+    "dataclass_files",
 ];
+
+/// The URIs `generate.py` gives its file, directory and data frame.
+const REPORT: &str = "s3://bucket/data/report.csv";
+const FOLDER: &str = "s3://bucket/data/dir";
+const TABLE: &str = "s3://bucket/data/table";
 
 /// `Inner` in `generate.py`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +68,14 @@ struct Outer {
     tags: Vec<String>,
     inner: Inner,
     maybe: Option<i64>,
+}
+
+/// `Files` in `generate.py`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Files {
+    report: FlyteFile,
+    folder: FlyteDirectory,
+    table: StructuredDataset,
 }
 
 fn outer() -> Outer {
@@ -82,6 +109,16 @@ fn fixture(name: &str) -> Literal {
     Literal::decode(bytes_of(name).as_slice()).unwrap_or_else(|e| panic!("{name}.pb: {e}"))
 }
 
+/// The literal type flytekit declares for the Python type of case `name`.
+fn literal_type(name: &str) -> literal_type::Type {
+    let path = fixtures().join(format!("{name}.type.pb"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    LiteralType::decode(bytes.as_slice())
+        .unwrap_or_else(|e| panic!("{name}.type.pb: {e}"))
+        .r#type
+        .unwrap_or_else(|| panic!("{name}.type.pb: no type"))
+}
+
 fn read<T: FromLiteral>(name: &str) -> T {
     T::from_literal(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
@@ -113,6 +150,7 @@ fn every_case_in_the_listing_is_tested() {
     assert_eq!(listing["flytekit"], "1.16.31");
     for name in CASES {
         fixture(name);
+        literal_type(name);
     }
 }
 
@@ -310,4 +348,153 @@ fn encodes_dataclasses_like_flytekit() {
         scalar_of(&Dataclass(untyped()).into_struct_literal().unwrap()),
         scalar_of(&old)
     );
+}
+
+#[test]
+fn reads_files_and_directories() {
+    assert_eq!(read::<FlyteFile>("flyte_file"), FlyteFile::new(REPORT));
+    assert_eq!(
+        read::<FlyteFile>("flyte_file_csv"),
+        FlyteFile::new(REPORT).with_format("csv")
+    );
+    assert_eq!(
+        read::<FlyteDirectory>("flyte_directory"),
+        FlyteDirectory::new(FOLDER)
+    );
+    assert_eq!(
+        read::<FlyteDirectory>("flyte_directory_csv"),
+        FlyteDirectory::new(FOLDER).with_format("csv")
+    );
+    assert_eq!(
+        FlyteFile::from_literal(&fixture("flyte_directory"))
+            .unwrap_err()
+            .to_string(),
+        "expected a file, found a directory"
+    );
+}
+
+#[test]
+fn encodes_files_and_directories_byte_for_byte() {
+    assert_eq!(encoded(FlyteFile::new(REPORT)), bytes_of("flyte_file"));
+    assert_eq!(
+        encoded(FlyteFile::new(REPORT).with_format("csv")),
+        bytes_of("flyte_file_csv")
+    );
+    assert_eq!(
+        encoded(FlyteDirectory::new(FOLDER)),
+        bytes_of("flyte_directory")
+    );
+    assert_eq!(
+        encoded(FlyteDirectory::new(FOLDER).with_format("csv")),
+        bytes_of("flyte_directory_csv")
+    );
+}
+
+#[test]
+fn files_and_directories_carry_the_blob_type_flytekit_declares() {
+    // flytekit declares `Scalar.blob` types: the literal's blob type is the
+    // declared one, format and dimensionality both.
+    let blob_type = |literal: Literal| match scalar_of(&literal) {
+        scalar::Value::Blob(blob) => blob.metadata.clone().unwrap().r#type.unwrap(),
+        other => panic!("not a blob: {other:?}"),
+    };
+    for (name, ours) in [
+        ("flyte_file", FlyteFile::new(REPORT).into_literal()),
+        (
+            "flyte_file_csv",
+            FlyteFile::new(REPORT).with_format("csv").into_literal(),
+        ),
+        (
+            "flyte_directory",
+            FlyteDirectory::new(FOLDER).into_literal(),
+        ),
+        (
+            "flyte_directory_csv",
+            FlyteDirectory::new(FOLDER)
+                .with_format("csv")
+                .into_literal(),
+        ),
+    ] {
+        let literal_type::Type::Blob(declared) = literal_type(name) else {
+            panic!("{name}: not a blob type");
+        };
+        assert_eq!(blob_type(ours.unwrap()), declared, "{name}");
+    }
+    assert_eq!(
+        literal_type("flyte_directory"),
+        literal_type::Type::Blob(BlobType {
+            format: String::new(),
+            dimensionality: BlobDimensionality::Multipart as i32,
+        })
+    );
+}
+
+#[test]
+fn reads_structured_datasets_with_and_without_columns() {
+    let table = read::<StructuredDataset>("structured_dataset");
+    assert_eq!(table, StructuredDataset::new(TABLE, "parquet"));
+    let typed = read::<StructuredDataset>("structured_dataset_columns");
+    assert_eq!(
+        (typed.uri.as_str(), typed.format.as_str()),
+        (TABLE, "parquet")
+    );
+    let columns: Vec<(&str, Option<&literal_type::Type>)> = typed
+        .columns
+        .iter()
+        .map(|column| {
+            let column_type = column.literal_type.as_ref().and_then(|t| t.r#type.as_ref());
+            (column.name.as_str(), column_type)
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            (
+                "a",
+                Some(&literal_type::Type::Simple(SimpleType::Integer as i32))
+            ),
+            (
+                "b",
+                Some(&literal_type::Type::Simple(SimpleType::String as i32))
+            ),
+        ]
+    );
+}
+
+#[test]
+fn encodes_structured_datasets_byte_for_byte() {
+    assert_eq!(
+        encoded(StructuredDataset::new(TABLE, "parquet")),
+        bytes_of("structured_dataset")
+    );
+    let typed = read::<StructuredDataset>("structured_dataset_columns");
+    assert_eq!(encoded(typed), bytes_of("structured_dataset_columns"));
+}
+
+#[test]
+fn structured_datasets_carry_the_columns_flytekit_declares() {
+    // The declared type names the columns and leaves the format open; the
+    // literal carries the same columns and its format.
+    for name in ["structured_dataset", "structured_dataset_columns"] {
+        let literal_type::Type::StructuredDatasetType(declared) = literal_type(name) else {
+            panic!("{name}: not a structured dataset type");
+        };
+        assert_eq!(declared.format, "", "{name}");
+        assert_eq!(
+            read::<StructuredDataset>(name).columns,
+            declared.columns,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn reads_and_writes_files_inside_a_dataclass() {
+    let files = Files {
+        report: FlyteFile::new(REPORT),
+        folder: FlyteDirectory::new(FOLDER),
+        table: StructuredDataset::new(TABLE, "parquet"),
+    };
+    assert_eq!(read::<Dataclass<Files>>("dataclass_files").0, files);
+    assert_eq!(encoded(Dataclass(files)), bytes_of("dataclass_files"));
 }

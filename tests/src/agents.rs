@@ -16,11 +16,15 @@
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
 //! | `reads_secret` | sync | reads the secret that `custom` names (`{"group": .., "key": ..}`) and answers `o0 = its length` |
 //! | `blocking_sync` | sync | a plain `fn` `do` that blocks its thread until a second call runs beside it (2 s at most), answering `o0 = x * x` and `overlapped` |
+//! | `big_output_async` | async | create returns a job holding input `bytes`; get succeeds with `o0`, a string of that many bytes |
+//! | `big_output_sync` | sync | succeeds with `o0`, a string of input `bytes` bytes |
+//! | `file_copy_sync` | sync | reads the file input `f` and uploads it upper-cased as `copy.txt` under the output prefix, answering that file as `o0` |
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use agent_core::literal::FlyteFile;
 use agent_core::prelude::*;
 use agent_core::{LogsQuery, MetricResult, MetricsQuery, Registry, RegistryBuilder, TaskLogs};
 
@@ -411,6 +415,61 @@ impl BlockingSyncAgent {
     }
 }
 
+/// The outputs of the big output agents: `o0`, a string of `bytes` bytes.
+fn big_output(bytes: i64) -> Result<Resource, AgentError> {
+    let bytes = usize::try_from(bytes)
+        .map_err(|_| AgentError::invalid_argument("input bytes must not be negative"))?;
+    Ok(Resource::succeeded().output("o0", "x".repeat(bytes)))
+}
+
+/// Succeeds with an output of input `bytes` bytes when polled.
+#[derive(Default)]
+pub struct BigOutputAgent;
+
+#[async_agent(task_type = "big_output_async", register = false)]
+impl BigOutputAgent {
+    async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        Ok(EchoJob {
+            job_id: 1,
+            x: task.input("bytes")?,
+        })
+    }
+
+    async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        big_output(job.x)
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// Answers an output of input `bytes` bytes.
+#[derive(Default)]
+pub struct BigOutputSyncAgent;
+
+#[sync_agent(task_type = "big_output_sync", register = false)]
+impl BigOutputSyncAgent {
+    async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
+        big_output(task.input("bytes")?)
+    }
+}
+
+/// Copies the file input `f`, upper-cased, to `copy.txt` under the output
+/// prefix.
+#[derive(Default)]
+pub struct FileCopyAgent;
+
+#[sync_agent(task_type = "file_copy_sync", register = false)]
+impl FileCopyAgent {
+    async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
+        let file: FlyteFile = task.input("f")?;
+        let text = file.read().await?.to_ascii_uppercase();
+        let copy = FlyteFile::upload(&task.output_prefix, "copy.txt", text).await?;
+        Ok(Resource::succeeded().output("o0", copy))
+    }
+}
+
 /// Every test agent, counting into `calls`.
 pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
     let calls = || Arc::clone(&calls);
@@ -427,6 +486,9 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .sync_agent(EchoSyncAgent { calls: calls() })
         .sync_agent(BlockingSyncAgent::default())
         .sync_agent(SecretReaderAgent)
+        .async_agent(BigOutputAgent)
+        .sync_agent(BigOutputSyncAgent)
+        .sync_agent(FileCopyAgent)
 }
 
 /// A registry of every test agent, counting into `calls`.

@@ -9,13 +9,18 @@
 //! | `HashMap<String, T>`, `BTreeMap<String, T>` | `LiteralMap` |
 //! | `Option<T>` | `T`, or `Scalar.none_type` for `None` |
 //! | [`Dataclass<T>`] for any serde type | `Scalar.binary` tagged `msgpack` (reads `Scalar.generic` too) |
+//! | [`FlyteFile`] | `Scalar.blob`, single: a URI and a format |
+//! | [`FlyteDirectory`] | `Scalar.blob`, multipart: a URI and a format |
+//! | [`StructuredDataset`] | `Scalar.structured_dataset`: a URI, a file format (`parquet`), the columns when known |
 //! | [`Literal`], [`LiteralMap`](crate::proto::flyteidl::core::LiteralMap) | themselves |
 //!
 //! Values wrapped in `Scalar.union` (an `Optional[T]` or other union in the
 //! task interface) are unwrapped when read. Values that FlytePropeller cut out
 //! of a dataclass (`wf(dc) -> t(dc.count)`) arrive as `msgpack` binaries, and
 //! are read like flytekit reads them: a datetime from its ISO 8601 string, a
-//! duration from its seconds.
+//! duration from its seconds, a file or directory from its `path`, a data
+//! frame from its `uri` and `file_format`. Inside a [`Dataclass`], files,
+//! directories and data frames are those maps too.
 //!
 //! ```
 //! use agent_core::literal::{LiteralMapBuilder, read_input};
@@ -31,14 +36,18 @@
 //! assert_eq!(err.to_string(), "x: expected a string, found an integer");
 //! ```
 
+mod blob;
 mod collection;
 mod dataclass;
 mod map_builder;
 mod msgpack;
 mod scalar;
+mod structured_dataset;
 
+pub use blob::{FlyteDirectory, FlyteFile};
 pub use dataclass::Dataclass;
 pub use map_builder::{LiteralMapBuilder, read_input};
+pub use structured_dataset::StructuredDataset;
 
 use crate::proto::flyteidl::core::{self as pb, Literal, Primitive};
 
@@ -62,8 +71,14 @@ pub enum LiteralError {
         /// The Rust type it was read into, or the Flyte type it was written as.
         target: &'static str,
     },
-    /// The literal was offloaded to blob storage and is not inline.
-    #[error("the literal was offloaded to {uri}; read it from there")]
+    /// The literal was offloaded to blob storage and not read from there.
+    /// Servers and the local runner read offloaded inputs before an agent
+    /// runs, so only a literal that did not pass through them is.
+    #[error(
+        "the literal was offloaded to {uri} and not read from there (servers and the local \
+         runner read offloaded inputs before the agent runs; elsewhere read the serialized \
+         Literal with agent_core::storage::Storage::read)"
+    )]
     Offloaded {
         /// Where the value is stored.
         uri: String,
@@ -227,7 +242,16 @@ pub(crate) fn describe(literal: &Literal) -> String {
         },
         Some(pb::scalar::Value::Binary(b)) if b.tag.is_empty() => "binary data",
         Some(pb::scalar::Value::Binary(b)) => return format!("binary data tagged {:?}", b.tag),
-        Some(pb::scalar::Value::Blob(_)) => "a blob",
+        Some(pb::scalar::Value::Blob(blob)) => {
+            let multipart = blob
+                .metadata
+                .as_ref()
+                .and_then(|m| m.r#type.as_ref())
+                .is_some_and(|t| {
+                    t.dimensionality == pb::blob_type::BlobDimensionality::Multipart as i32
+                });
+            if multipart { "a directory" } else { "a file" }
+        }
         Some(pb::scalar::Value::Schema(_)) => "a schema",
         Some(pb::scalar::Value::NoneType(_)) => "none",
         Some(pb::scalar::Value::Error(_)) => "an error",

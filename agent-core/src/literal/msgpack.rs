@@ -2,6 +2,7 @@
 //! untyped dicts, and how FlytePropeller hands over a value it took out of
 //! one (`dc.count`, `dc.tags[0]`).
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{LiteralError, scalar_literal};
@@ -14,6 +15,16 @@ pub(crate) const TAG: &str = "msgpack";
 pub(crate) fn decode(bytes: &[u8]) -> Result<Value, LiteralError> {
     rmp_serde::from_slice(bytes)
         .map_err(|e| LiteralError::Serde(format!("could not decode the msgpack value: {e}")))
+}
+
+/// A `T` from the MessagePack `bytes`; a value of another shape is a
+/// mismatch with `expected`.
+pub(crate) fn deserialize<T: DeserializeOwned>(
+    bytes: &[u8],
+    expected: &'static str,
+) -> Result<T, LiteralError> {
+    let value = decode(bytes)?;
+    T::deserialize(&value).map_err(|_| mismatch(expected, &value))
 }
 
 /// `value`, as a binary literal tagged `msgpack`: the form FlytePropeller

@@ -5,6 +5,9 @@
 //! flytekit does) until it ends, and its outputs answered; on Ctrl-C or a
 //! timeout the job is deleted, and the run says so. A sync agent runs once.
 //! Progress shows on stderr: a spinner on a terminal, plain lines elsewhere.
+//! Offloaded inputs are read, and outputs too large to answer inline are
+//! written to the task's output prefix and read back from there, as a
+//! server would.
 //!
 //! ```no_run
 //! use agent_core::local::LocalRunner;
@@ -37,9 +40,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
+use prost::Message;
+
 use crate::dispatch::{Dispatcher, Job, Started};
 use crate::proto::flyteidl::core;
 use crate::resource::ResourceParts;
+use crate::storage::Storage;
 use crate::{AgentError, Phase, Registry, TaskContext};
 
 pub use outputs::Outputs;
@@ -87,6 +93,7 @@ fn describe_deletion(deleted: &Option<Result<(), AgentError>>) -> String {
 /// Runs tasks with the agents of a registry, in this process.
 pub struct LocalRunner {
     dispatcher: Dispatcher,
+    storage: Storage,
     poll_interval: Duration,
     timeout: Option<Duration>,
     progress: Progress,
@@ -94,10 +101,13 @@ pub struct LocalRunner {
 
 impl LocalRunner {
     /// A runner for the agents of `registry`, polling every
-    /// [`DEFAULT_POLL_INTERVAL`], with no timeout and [`Progress::auto`].
+    /// [`DEFAULT_POLL_INTERVAL`], with no timeout, [`Progress::auto`],
+    /// [`Storage::default`] and the dispatcher's
+    /// [`DEFAULT_MAX_INLINE_OUTPUT_BYTES`](crate::dispatch::DEFAULT_MAX_INLINE_OUTPUT_BYTES).
     pub fn new(registry: Registry) -> Self {
         LocalRunner {
             dispatcher: Dispatcher::new(Arc::new(registry)),
+            storage: Storage::default(),
             poll_interval: DEFAULT_POLL_INTERVAL,
             timeout: None,
             progress: Progress::auto(),
@@ -113,6 +123,22 @@ impl LocalRunner {
     /// Stops a run (deleting its job) once it has taken `timeout`.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Reads offloaded inputs and writes and reads back large outputs
+    /// through `storage`, which is also [`Storage::current`] in agent calls.
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.dispatcher = self.dispatcher.storage(storage.clone());
+        self.storage = storage;
+        self
+    }
+
+    /// Writes terminal outputs that encode to more than `bytes` to
+    /// `<output_prefix>/outputs.pb` (and reads them back from there), as a
+    /// server would; with no output prefix they stay inline.
+    pub fn max_inline_output_bytes(mut self, bytes: usize) -> Self {
+        self.dispatcher = self.dispatcher.max_inline_output_bytes(bytes);
         self
     }
 
@@ -143,6 +169,7 @@ impl LocalRunner {
         let task = with_local_execution_id(task);
         let category = task.task_category();
         let connection = task.connection.clone();
+        let output_prefix = task.output_prefix.clone();
         self.progress.start(&category.name);
         let deadline = async {
             match self.timeout {
@@ -158,7 +185,7 @@ impl LocalRunner {
             () = &mut deadline => return Err(self.stopped(&self.timeout_reason(), None)),
         };
         let resource_meta = match started {
-            Ok(Started::Finished(resource)) => return self.finish(resource),
+            Ok(Started::Finished(resource)) => return self.finish(resource).await,
             Ok(Started::Job(resource_meta)) => resource_meta,
             Err(error) => return Err(self.failed_call(error)),
         };
@@ -166,6 +193,7 @@ impl LocalRunner {
             category,
             resource_meta,
             connection,
+            output_prefix,
         };
         loop {
             let polled = tokio::select! {
@@ -175,7 +203,7 @@ impl LocalRunner {
             };
             let resource = polled.map_err(|error| self.failed_call(error))?;
             if resource.phase.is_terminal() {
-                return self.finish(resource);
+                return self.finish(resource).await;
             }
             self.progress.update(&resource);
             tokio::select! {
@@ -215,8 +243,16 @@ impl LocalRunner {
     }
 
     /// The answer for a job that reached a terminal phase.
-    fn finish(&self, resource: ResourceParts) -> Result<Outputs, RunError> {
+    async fn finish(&self, mut resource: ResourceParts) -> Result<Outputs, RunError> {
         self.progress.update(&resource);
+        if resource.phase == Phase::Succeeded
+            && let Some(uri) = resource.outputs_uri.take()
+        {
+            match self.read_outputs(&uri).await {
+                Ok(outputs) => resource.outputs = Some(outputs),
+                Err(error) => return Err(self.failed_call(error)),
+            }
+        }
         self.progress.finish(&progress::status_line(&resource));
         match resource.phase {
             Phase::Succeeded => Ok(Outputs::from(resource)),
@@ -225,6 +261,19 @@ impl LocalRunner {
                 message: resource.message,
             }),
         }
+    }
+
+    /// The outputs written to `uri` because they were too large to answer
+    /// inline.
+    async fn read_outputs(&self, uri: &str) -> Result<core::LiteralMap, AgentError> {
+        let bytes = self.storage.read(uri).await.map_err(|error| {
+            AgentError::internal(format!("reading back the task's outputs: {error}"))
+        })?;
+        core::LiteralMap::decode(bytes).map_err(|error| {
+            AgentError::internal(format!(
+                "{uri} does not hold a serialized flyteidl.core.LiteralMap: {error}"
+            ))
+        })
     }
 }
 

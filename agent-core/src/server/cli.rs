@@ -89,6 +89,11 @@ pub struct ServeArgs {
     /// Largest gRPC message accepted or sent, in bytes.
     #[arg(long, env = "FLYTE_AGENT_MAX_MESSAGE_BYTES", default_value_t = ServerOptions::default().max_message_bytes)]
     pub max_message_bytes: usize,
+    /// Largest encoded outputs answered inline, in bytes; larger ones are
+    /// written to `<output_prefix>/outputs.pb`, where Propeller reads them
+    /// (its gRPC client refuses answers over 4 MiB).
+    #[arg(long, env = "FLYTE_AGENT_MAX_INLINE_OUTPUT_BYTES", default_value_t = ServerOptions::default().max_inline_output_bytes)]
+    pub max_inline_output_bytes: usize,
     /// How long a create's or delete's answer is reused for a repeated
     /// request, in seconds (at most a year).
     #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_TTL", default_value_t = ServerOptions::default().idempotency_ttl.as_secs(),
@@ -137,6 +142,7 @@ impl ServeArgs {
             },
             metrics_prefix: self.metrics_prefix.clone(),
             max_message_bytes: self.max_message_bytes,
+            max_inline_output_bytes: self.max_inline_output_bytes,
             idempotency_ttl: Duration::from_secs(self.idempotency_ttl),
             guard_limits: GuardLimits {
                 capacity: usize::try_from(self.idempotency_capacity).unwrap_or(usize::MAX),
@@ -289,6 +295,13 @@ mod tests {
         assert_eq!(args.worker, 10);
         assert_eq!(args.host, None);
         assert_eq!(args.metrics_prefix, "flyte_connector_");
+        assert_eq!(args.max_inline_output_bytes, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_inline_output_limit_is_a_flag() {
+        let args = parse(&["agent-server", "--max-inline-output-bytes", "1000"]);
+        assert_eq!(args.options().max_inline_output_bytes, 1000);
     }
 
     #[test]

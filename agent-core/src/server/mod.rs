@@ -25,9 +25,10 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::dispatch::{DEFAULT_ANSWER_TTL, Dispatcher};
+use crate::dispatch::{DEFAULT_ANSWER_TTL, DEFAULT_MAX_INLINE_OUTPUT_BYTES, Dispatcher};
 use crate::guard::{Guard, GuardLimits, GuardStore, MemoryGuardStore};
 use crate::limits::CallLimits;
+use crate::storage::Storage;
 use crate::{Registry, RegistryError};
 use metrics::Metrics;
 use shared::Shared;
@@ -45,6 +46,9 @@ pub struct ServerOptions {
     pub metrics_prefix: String,
     /// The largest request or response message, in bytes.
     pub max_message_bytes: usize,
+    /// The largest encoded outputs answered inline, in bytes; larger ones
+    /// are written to `<output_prefix>/outputs.pb`, where Propeller reads them.
+    pub max_inline_output_bytes: usize,
     /// How long a create's or delete's answer is reused for a repeated request.
     pub idempotency_ttl: Duration,
     /// How many idempotency answers the in-memory store keeps.
@@ -65,6 +69,7 @@ impl Default for ServerOptions {
             limits: CallLimits::default(),
             metrics_prefix: metrics::DEFAULT_METRICS_PREFIX.to_string(),
             max_message_bytes: 4 * 1024 * 1024,
+            max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
             idempotency_ttl: DEFAULT_ANSWER_TTL,
             guard_limits: GuardLimits::default(),
             read_timeout: Duration::from_secs(30),
@@ -108,6 +113,7 @@ pub struct AgentServer {
     registry: Arc<Registry>,
     options: ServerOptions,
     guard_store: Option<Arc<dyn GuardStore>>,
+    storage: Storage,
 }
 
 impl AgentServer {
@@ -117,6 +123,7 @@ impl AgentServer {
             registry: Arc::new(registry),
             options: ServerOptions::default(),
             guard_store: None,
+            storage: Storage::default(),
         }
     }
 
@@ -132,6 +139,13 @@ impl AgentServer {
         self
     }
 
+    /// Reads offloaded inputs and writes large outputs through `storage`
+    /// instead of [`Storage::default`] (configured from the environment).
+    pub fn storage(mut self, storage: Storage) -> Self {
+        self.storage = storage;
+        self
+    }
+
     /// The services, health and reflection, ready to be served on any
     /// listener.
     ///
@@ -144,7 +158,9 @@ impl AgentServer {
         let dispatcher = Dispatcher::new(Arc::clone(&self.registry))
             .guard(Guard::new(store))
             .limits(self.options.limits)
-            .answer_ttl(self.options.idempotency_ttl);
+            .answer_ttl(self.options.idempotency_ttl)
+            .storage(self.storage.clone())
+            .max_inline_output_bytes(self.options.max_inline_output_bytes);
         let shared = Arc::new(Shared {
             dispatcher,
             metrics: Metrics::new(

@@ -19,17 +19,20 @@ pub(crate) struct AsyncAgentHandler {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// The job a get, delete, metrics or logs request names.
+/// The job a get, delete, metrics or logs request names; only a get sends
+/// the output prefix (empty for the others).
 fn job(
     category: Option<admin::TaskCategory>,
     task_type: String,
     resource_meta: Vec<u8>,
+    output_prefix: String,
 ) -> Result<Job, Status> {
     Ok(Job {
         category: convert::requested_category(category, task_type)
             .map_err(status::from_agent_error)?,
         resource_meta,
         connection: Connection::default(),
+        output_prefix,
     })
 }
 
@@ -66,6 +69,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.task_category,
             request.task_type,
             request.resource_meta,
+            request.output_prefix,
         )?;
         let task_type = job.category.name.clone();
         let resource = self
@@ -92,6 +96,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.task_category,
             request.task_type,
             request.resource_meta,
+            String::new(),
         )?;
         let task_type = job.category.name.clone();
         self.shared
@@ -121,6 +126,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.task_category,
             request.task_type,
             request.resource_meta,
+            String::new(),
         )?;
         let task_type = job.category.name.clone();
         let call = self.shared.dispatcher.get_metrics(job, query);
@@ -148,6 +154,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.task_category,
             request.task_type,
             request.resource_meta,
+            String::new(),
         )?;
         let task_type = job.category.name.clone();
         let call = self.shared.dispatcher.get_logs(job, query);

@@ -63,6 +63,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.task_category,
             request.resource_meta,
             request.connection,
+            request.output_prefix,
         )
         .map_err(status::from_agent_error)?;
         let task_type = job.category.name.clone();
@@ -89,6 +90,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.task_category,
             request.resource_meta,
             request.connection,
+            String::new(),
         )
         .map_err(status::from_agent_error)?;
         let task_type = job.category.name.clone();
@@ -114,8 +116,13 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             end_time: request.end_time.and_then(|t| t.try_into().ok()),
             step: request.step.and_then(|d| d.try_into().ok()),
         };
-        let job = convert::job(request.task_category, request.resource_meta, None)
-            .map_err(status::from_agent_error)?;
+        let job = convert::job(
+            request.task_category,
+            request.resource_meta,
+            None,
+            String::new(),
+        )
+        .map_err(status::from_agent_error)?;
         let task_type = job.category.name.clone();
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
@@ -137,8 +144,13 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             lines: request.lines,
             token: request.token,
         };
-        let job = convert::job(request.task_category, request.resource_meta, None)
-            .map_err(status::from_agent_error)?;
+        let job = convert::job(
+            request.task_category,
+            request.resource_meta,
+            None,
+            String::new(),
+        )
+        .map_err(status::from_agent_error)?;
         let task_type = job.category.name.clone();
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self

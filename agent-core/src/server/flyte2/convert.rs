@@ -90,13 +90,15 @@ fn connection(connection: Option<WireConnection>) -> Connection {
     })
 }
 
-/// The job a get, delete, metrics or logs request names.
+/// The job a get, delete, metrics or logs request names, with the output
+/// prefix a get sends (where outputs too large to answer inline go).
 ///
 /// Fails with `INVALID_ARGUMENT` when it names no task type.
 pub(super) fn job(
     category: Option<connector::TaskCategory>,
     resource_meta: Vec<u8>,
     wire_connection: Option<WireConnection>,
+    output_prefix: String,
 ) -> Result<Job, AgentError> {
     let category = category.unwrap_or_default();
     if category.name.is_empty() {
@@ -108,6 +110,7 @@ pub(super) fn job(
         category: TaskCategory::new(category.name, category.version),
         resource_meta,
         connection: connection(wire_connection),
+        output_prefix,
     })
 }
 
