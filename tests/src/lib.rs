@@ -1,4 +1,7 @@
-//! Agents that the end-to-end and interop tests serve, and the
-//! `interop-agent-server` binary that serves them to the Python client.
+//! Agents that the end-to-end and interop tests serve, the
+//! `interop-agent-server` binary that serves them to the Python client, and
+//! the outside programs some tests run (found by [`tools::tool`]).
 
 pub mod agents;
+pub mod redis_server;
+pub mod tools;
