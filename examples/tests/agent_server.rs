@@ -96,6 +96,35 @@ async fn agent_server_serves_every_example_agent() {
 }
 
 #[tokio::test]
+async fn a_wrong_idempotency_store_url_stops_agent_server_at_start_up() {
+    let mut process = Command::new(env!("CARGO_BIN_EXE_agent-server"))
+        .args(["serve", "agent", "--host", "127.0.0.1"])
+        .args(["--port", &free_port().to_string()])
+        .args(["--prometheus-port", &free_port().to_string()])
+        .args(["--idempotency-store", "redis//redis.flyte:6379"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if let Some(status) = process.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut process.stderr.take().unwrap(), &mut stderr)
+                .unwrap();
+            assert!(!status.success());
+            assert!(
+                stderr.contains("--idempotency-store") && stderr.contains("redis://HOST:PORT"),
+                "{stderr}"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = process.kill();
+    let _ = process.wait();
+    panic!("agent-server did not stop within 5 s");
+}
+
+#[tokio::test]
 async fn bench_agent_server_serves_the_two_bench_agents() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_bench-agent-server")).await;
     assert_eq!(

@@ -1,7 +1,9 @@
 //! Agents that the end-to-end and interop tests serve, the
 //! `interop-agent-server` binary that serves them to the Python client, and
-//! the outside tools some tests run ([`tools`], [`moto`]).
+//! the outside programs some tests run (found by [`tools::tool`]: [`moto`],
+//! [`redis_server`]).
 
 pub mod agents;
 pub mod moto;
+pub mod redis_server;
 pub mod tools;

@@ -1,10 +1,10 @@
-//! Outside programs some tests need (an S3-compatible server, say), found
-//! through environment variables. `tests/tools/setup.sh` installs them and
+//! Outside programs some tests need (an S3-compatible server, a
+//! `redis-server`...), found through environment variables. `tests/tools/setup.sh` installs them and
 //! prints the variables to set:
 //!
 //! ```sh
 //! eval "$(tests/tools/setup.sh)"
-//! AGENT_TESTS_REQUIRE_TOOLS=1 cargo test -p agent-tests --test storage
+//! AGENT_TESTS_REQUIRE_TOOLS=1 cargo test --workspace
 //! ```
 //!
 //! A test whose tool is not set is skipped (it says so on stderr and

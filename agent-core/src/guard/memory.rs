@@ -9,7 +9,7 @@ use futures::future::BoxFuture;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Claim, GuardStore, StoreError};
+use super::{Claim, GuardStore, MAX_TTL, StoreError};
 
 /// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,9 +28,6 @@ impl Default for GuardLimits {
         }
     }
 }
-
-/// The longest an answer is kept, whatever TTL is asked for.
-const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 enum Slot {
     Running(watch::Sender<()>),

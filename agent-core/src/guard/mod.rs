@@ -1,5 +1,6 @@
 //! Idempotency guards: Propeller may send `CreateTask` again for the same task
-//! attempt (a timeout, a restart), and must be able to send `DeleteTask` twice.
+//! attempt (a timeout, a restart, another replica behind round-robin), and
+//! must be able to send `DeleteTask` twice.
 //!
 //! A guarded call is keyed (by the task execution id and its retry attempt, or
 //! by a hash of the request when there is none). Concurrent calls with one key
@@ -7,11 +8,17 @@
 //! the stored answer without running again. A failed call stores nothing, so
 //! the next attempt runs anew.
 //!
-//! The store behind the guard is a [`GuardStore`]: [`MemoryGuardStore`] by
-//! default; a store shared by several replicas (Redis...) makes them agree.
+//! The store behind the guard is a [`GuardStore`], one per file:
+//! [`MemoryGuardStore`] by default (one process), [`RedisGuardStore`] for
+//! replicas that must agree. [`StoreLocation`] names one as
+//! `--idempotency-store` does; [`OnStoreFailure`] says what a call does when
+//! its store fails.
 
+mod failure;
 pub(crate) mod key;
+mod location;
 mod memory;
+mod redis;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,7 +28,16 @@ use futures::future::BoxFuture;
 
 use crate::AgentError;
 
+pub use self::redis::{
+    CONNECT_TIMEOUT, DEFAULT_LEASE, InvalidRedisUrl, POLL_INTERVAL, RESPONSE_TIMEOUT,
+    RedisGuardStore, RedisUrl,
+};
+pub use failure::{OnStoreFailure, UnknownFailureMode};
+pub use location::{InvalidStoreLocation, StoreLocation};
 pub use memory::{GuardLimits, MemoryGuardStore};
+
+/// The longest an answer is kept, whatever TTL is asked for.
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Why a [`GuardStore`] could not claim, complete or release a key.
 #[derive(Debug, thiserror::Error)]
@@ -57,9 +73,19 @@ impl StoreError {
     /// The error a request that cannot be guarded is answered with:
     /// `UNAVAILABLE`, as the same request may succeed once the store is back.
     fn into_agent_error(self) -> AgentError {
+        AgentError::unavailable(format!(
+            "{}; the call was not run, so that it cannot run twice: retry once the store \
+             answers (or serve with --idempotency-store-failure open to run calls unguarded \
+             while it is down)",
+            self.described()
+        ))
+    }
+
+    /// The message with its cause.
+    fn described(&self) -> String {
         match &self.source {
-            Some(source) => AgentError::unavailable(format!("{self}: {source}")),
-            None => AgentError::unavailable(self),
+            Some(source) => format!("{self}: {source}"),
+            None => self.to_string(),
         }
     }
 }
@@ -99,34 +125,43 @@ pub trait GuardStore: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Guard {
     store: Arc<dyn GuardStore>,
+    on_store_failure: OnStoreFailure,
 }
 
 impl Guard {
-    /// A guard over `store`.
+    /// A guard over `store`, refusing calls it cannot guard
+    /// ([`OnStoreFailure::Closed`]).
     pub fn new(store: Arc<dyn GuardStore>) -> Self {
-        Guard { store }
+        Guard {
+            store,
+            on_store_failure: OnStoreFailure::default(),
+        }
+    }
+
+    /// Does `on_store_failure` with a call whose key the store cannot claim.
+    pub fn on_store_failure(mut self, on_store_failure: OnStoreFailure) -> Self {
+        self.on_store_failure = on_store_failure;
+        self
     }
 
     /// Runs `call` unless a call with `key` already ran (then answers what it
     /// answered) or is running (then waits for it and answers the same). A
     /// successful answer is kept for `ttl`.
     ///
-    /// A store that fails to keep an answer is logged, not reported: the
-    /// call itself succeeded.
+    /// When the store cannot claim the key, the call is refused with
+    /// `UNAVAILABLE` or run unguarded, as [`OnStoreFailure`] says. A store
+    /// that fails to keep an answer is logged, not reported: the call itself
+    /// succeeded.
     pub async fn once<F>(&self, key: &str, ttl: Duration, call: F) -> Result<Vec<u8>, AgentError>
     where
         F: Future<Output = Result<Vec<u8>, AgentError>>,
     {
         loop {
-            match self
-                .store
-                .claim(key)
-                .await
-                .map_err(StoreError::into_agent_error)?
-            {
-                Claim::Completed(answer) => return Ok(answer),
-                Claim::Pending(finished) => finished.await,
-                Claim::Acquired => break,
+            match self.store.claim(key).await {
+                Ok(Claim::Completed(answer)) => return Ok(answer),
+                Ok(Claim::Pending(finished)) => finished.await,
+                Ok(Claim::Acquired) => break,
+                Err(error) => return self.unguarded(key, error, call).await,
             }
         }
         let mut held = HeldClaim {
@@ -143,6 +178,39 @@ impl Guard {
             Err(error) => tracing::warn!(key, %error, "the idempotency store failed"),
         }
         answer
+    }
+
+    /// `call`, whose key the store could not claim (`error`): refused, or
+    /// run without a guard.
+    async fn unguarded<F>(
+        &self,
+        key: &str,
+        error: StoreError,
+        call: F,
+    ) -> Result<Vec<u8>, AgentError>
+    where
+        F: Future<Output = Result<Vec<u8>, AgentError>>,
+    {
+        let cause = error.described();
+        match self.on_store_failure {
+            OnStoreFailure::Closed => {
+                tracing::warn!(
+                    key,
+                    error = cause,
+                    "refusing a call the idempotency store cannot guard"
+                );
+                Err(error.into_agent_error())
+            }
+            OnStoreFailure::Open => {
+                tracing::warn!(
+                    key,
+                    error = cause,
+                    "running a call unguarded: the idempotency store failed, and a repeat of \
+                     this request may run it again (--idempotency-store-failure open)"
+                );
+                call.await
+            }
+        }
     }
 }
 
@@ -331,5 +399,73 @@ mod tests {
         .await
         .expect("the key was released, not left running");
         assert_eq!(second.unwrap(), b"again");
+    }
+
+    /// A store that cannot be reached.
+    struct DownStore;
+
+    fn refused<T: Send + 'static>() -> BoxFuture<'static, Result<T, StoreError>> {
+        Box::pin(std::future::ready(Err(StoreError::new(
+            "connection refused",
+        ))))
+    }
+
+    impl GuardStore for DownStore {
+        fn claim<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<Claim, StoreError>> {
+            refused()
+        }
+
+        fn complete<'a>(
+            &'a self,
+            _key: &'a str,
+            _answer: Vec<u8>,
+            _ttl: Duration,
+        ) -> BoxFuture<'a, Result<(), StoreError>> {
+            refused()
+        }
+
+        fn release<'a>(&'a self, _key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+            refused()
+        }
+    }
+
+    #[tokio::test]
+    async fn closed_refuses_a_call_the_store_cannot_guard() {
+        let guard = Guard::new(Arc::new(DownStore));
+        let runs = AtomicUsize::new(0);
+        let refused = guard
+            .once("k", HOUR, async {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Ok(vec![1])
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.kind(), crate::ErrorKind::Unavailable);
+        let message = refused.to_string();
+        assert!(
+            message.contains("connection refused") && message.contains("not run"),
+            "{message}"
+        );
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn open_runs_a_call_the_store_cannot_guard() {
+        let guard = Guard::new(Arc::new(DownStore)).on_store_failure(OnStoreFailure::Open);
+        let runs = AtomicUsize::new(0);
+        for _ in 0..2 {
+            let answer = guard
+                .once("k", HOUR, async {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    Ok(vec![1])
+                })
+                .await;
+            assert_eq!(answer.unwrap(), vec![1]);
+        }
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "unguarded: each request runs"
+        );
     }
 }

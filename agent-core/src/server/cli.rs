@@ -11,7 +11,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 
 use super::{AgentServer, ServeError, ServerOptions, bind, shutdown_signal};
-use crate::guard::GuardLimits;
+use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
 use crate::registry::RegistryBuilder;
 
@@ -106,6 +106,19 @@ pub struct ServeArgs {
     /// How many bytes of idempotency answers are kept at most.
     #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = ServerOptions::default().guard_limits.max_bytes)]
     pub idempotency_max_bytes: usize,
+    /// Where idempotency answers are kept: `memory` (this process only), or
+    /// a Redis every replica shares, `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`
+    /// (needed when Propeller round-robins over several replicas).
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_STORE", value_name = "memory|redis://HOST:PORT[/DB]",
+          default_value_t = StoreLocation::Memory, hide_env_values = true)]
+    pub idempotency_store: StoreLocation,
+    /// What a create, delete or sync run does when the idempotency store
+    /// fails (Redis down): `closed` answers UNAVAILABLE and runs nothing
+    /// unguarded; `open` runs it unguarded, with a warning, so a request
+    /// repeated meanwhile may start a second job.
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_STORE_FAILURE", value_name = "closed|open",
+          default_value_t = ServerOptions::default().idempotency_store_failure)]
+    pub idempotency_store_failure: OnStoreFailure,
     /// Seconds a sync call may take to send its header and inputs.
     #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = ServerOptions::default().read_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -148,6 +161,8 @@ impl ServeArgs {
                 capacity: usize::try_from(self.idempotency_capacity).unwrap_or(usize::MAX),
                 max_bytes: self.idempotency_max_bytes,
             },
+            idempotency_store: self.idempotency_store.clone(),
+            idempotency_store_failure: self.idempotency_store_failure,
             read_timeout: Duration::from_secs(self.read_timeout),
             drain_delay: Duration::from_secs(self.drain_delay),
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
@@ -316,6 +331,43 @@ mod tests {
         ]);
         assert_eq!(args.port, 8002);
         assert_eq!(args.modules.len(), 2);
+    }
+
+    #[test]
+    fn the_idempotency_store_is_memory_and_closed_by_default() {
+        let options = parse(&["agent-server"]).options();
+        assert_eq!(options.idempotency_store, StoreLocation::Memory);
+        assert_eq!(options.idempotency_store_failure, OnStoreFailure::Closed);
+    }
+
+    #[test]
+    fn a_redis_store_and_the_open_mode_are_read() {
+        let options = parse(&[
+            "agent-server",
+            "--idempotency-store",
+            "redis://:pw@redis.flyte:6379/2",
+            "--idempotency-store-failure",
+            "open",
+        ])
+        .options();
+        assert_eq!(
+            options.idempotency_store,
+            "redis://:pw@redis.flyte:6379/2".parse().unwrap()
+        );
+        assert_eq!(options.idempotency_store_failure, OnStoreFailure::Open);
+    }
+
+    #[test]
+    fn a_wrong_store_url_is_an_error_naming_the_flag() {
+        for (flag, value) in [
+            ("--idempotency-store", "redis:/redis.flyte"),
+            ("--idempotency-store", "rediss://redis.flyte:6379"),
+            ("--idempotency-store-failure", "sometimes"),
+        ] {
+            let error = ServeArgs::try_parse_from(["agent-server", flag, value]).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(flag), "{message}");
+        }
     }
 
     #[test]

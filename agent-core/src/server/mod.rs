@@ -26,7 +26,10 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::dispatch::{DEFAULT_ANSWER_TTL, DEFAULT_MAX_INLINE_OUTPUT_BYTES, Dispatcher};
-use crate::guard::{Guard, GuardLimits, GuardStore, MemoryGuardStore};
+use crate::guard::{
+    Guard, GuardLimits, GuardStore, MemoryGuardStore, OnStoreFailure, RedisGuardStore, StoreError,
+    StoreLocation,
+};
 use crate::limits::CallLimits;
 use crate::storage::Storage;
 use crate::{Registry, RegistryError};
@@ -53,6 +56,12 @@ pub struct ServerOptions {
     pub idempotency_ttl: Duration,
     /// How many idempotency answers the in-memory store keeps.
     pub guard_limits: GuardLimits,
+    /// Where idempotency answers are kept: in memory, or in a Redis that
+    /// every replica shares.
+    pub idempotency_store: StoreLocation,
+    /// What a create, delete or sync run does when the idempotency store
+    /// fails: refused with `UNAVAILABLE`, or run unguarded.
+    pub idempotency_store_failure: OnStoreFailure,
     /// How long a sync call may take to send its header and inputs.
     pub read_timeout: Duration,
     /// How long a shutdown keeps serving, with health checks answering
@@ -72,6 +81,8 @@ impl Default for ServerOptions {
             max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
             idempotency_ttl: DEFAULT_ANSWER_TTL,
             guard_limits: GuardLimits::default(),
+            idempotency_store: StoreLocation::default(),
+            idempotency_store_failure: OnStoreFailure::default(),
             read_timeout: Duration::from_secs(30),
             drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(30),
@@ -100,6 +111,9 @@ pub enum ServeError {
     /// The gRPC transport failed.
     #[error("gRPC server: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The idempotency store could not be set up.
+    #[error("{0}; check --idempotency-store")]
+    GuardStore(#[from] StoreError),
     /// The reflection service could not read the protocol descriptors.
     #[error("gRPC reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -133,7 +147,8 @@ impl AgentServer {
         self
     }
 
-    /// Keeps idempotency answers in `store` instead of this process's memory.
+    /// Keeps idempotency answers in `store`, instead of the one
+    /// [`ServerOptions::idempotency_store`] names.
     pub fn guard_store(mut self, store: Arc<dyn GuardStore>) -> Self {
         self.guard_store = Some(store);
         self
@@ -149,14 +164,17 @@ impl AgentServer {
     /// The services, health and reflection, ready to be served on any
     /// listener.
     ///
-    /// Fails when the metrics prefix makes an invalid metric name.
+    /// Fails when the metrics prefix makes an invalid metric name, or the
+    /// idempotency store cannot be set up. A Redis store that does not answer
+    /// yet is logged, not an error: calls are guarded once it answers.
     pub async fn routes(&self) -> Result<AgentRoutes, ServeError> {
-        let store = self
-            .guard_store
-            .clone()
-            .unwrap_or_else(|| Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
+        let store = match &self.guard_store {
+            Some(store) => Arc::clone(store),
+            None => self.open_guard_store().await?,
+        };
+        let guard = Guard::new(store).on_store_failure(self.options.idempotency_store_failure);
         let dispatcher = Dispatcher::new(Arc::clone(&self.registry))
-            .guard(Guard::new(store))
+            .guard(guard)
             .limits(self.options.limits)
             .answer_ttl(self.options.idempotency_ttl)
             .storage(self.storage.clone())
@@ -173,6 +191,35 @@ impl AgentServer {
             log_body_bytes: (self.options.max_message_bytes / 4).clamp(1024, 1024 * 1024),
         });
         AgentRoutes::new(shared, self.options.max_message_bytes).await
+    }
+
+    /// The store [`ServerOptions::idempotency_store`] names; a Redis one is
+    /// asked whether it answers, and the answer logged.
+    async fn open_guard_store(&self) -> Result<Arc<dyn GuardStore>, ServeError> {
+        let url = match &self.options.idempotency_store {
+            StoreLocation::Memory => {
+                return Ok(Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
+            }
+            StoreLocation::Redis(url) => url,
+        };
+        let store = RedisGuardStore::open(url).await?;
+        let failure = self.options.idempotency_store_failure;
+        match store.ping().await {
+            Ok(()) => {
+                tracing::info!(store = %url, on_failure = %failure, "idempotency store answers")
+            }
+            Err(error) => tracing::warn!(
+                store = %url,
+                %error,
+                "the idempotency store does not answer yet: creates, deletes and sync runs are \
+                 {} until it does (--idempotency-store-failure {failure})",
+                match failure {
+                    OnStoreFailure::Closed => "refused with UNAVAILABLE",
+                    OnStoreFailure::Open => "run unguarded",
+                }
+            ),
+        }
+        Ok(Arc::new(store))
     }
 
     /// Serves gRPC on `grpc` and, when given, `/metrics` on `metrics`, until
