@@ -17,6 +17,9 @@
 //! are read like flytekit reads them: a datetime from its ISO 8601 string, a
 //! duration from its seconds.
 //!
+//! [`json`] converts JSON values to and from literals, typed by a task's
+//! interface or not: what a command line reads and prints.
+//!
 //! ```
 //! use agent_core::literal::{LiteralMapBuilder, read_input};
 //!
@@ -33,6 +36,7 @@
 
 mod collection;
 mod dataclass;
+pub mod json;
 mod map_builder;
 mod msgpack;
 mod scalar;
