@@ -25,6 +25,9 @@ use output::OutputFormat;
 /// `agent-server` and `pyflyte serve agent` listen by default.
 const DEFAULT_ADDR: &str = "localhost:8000";
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Server and output (every command)";
+
 /// Drive a Flyte agent server the way FlytePropeller does.
 ///
 /// Works with any agent server, ours or flytekit's `pyflyte serve agent`,
@@ -42,7 +45,13 @@ const DEFAULT_ADDR: &str = "localhost:8000";
 )]
 struct Cli {
     /// The agent server, as HOST:PORT (or a URI, http://HOST:PORT).
-    #[arg(long, env = "AGENTCTL_ADDR", default_value = DEFAULT_ADDR, global = true)]
+    #[arg(
+        long,
+        env = "AGENTCTL_ADDR",
+        default_value = DEFAULT_ADDR,
+        global = true,
+        help_heading = GLOBAL
+    )]
     addr: String,
 
     /// The protocol to speak: `flyte1`, `flyte2`, or `auto` to ask the
@@ -53,18 +62,32 @@ struct Cli {
         env = "AGENTCTL_PROTOCOL",
         value_enum,
         default_value_t = ProtocolChoice::Auto,
-        global = true
+        global = true,
+        help_heading = GLOBAL
     )]
     protocol: ProtocolChoice,
 
     /// Connect with TLS, verifying the server's certificate with this CA
     /// (a PEM file). Without it, the connection is plaintext.
-    #[arg(long, env = "AGENTCTL_TLS_CA", value_name = "FILE", global = true)]
+    #[arg(
+        long,
+        env = "AGENTCTL_TLS_CA",
+        value_name = "FILE",
+        global = true,
+        help_heading = GLOBAL
+    )]
     tls_ca: Option<PathBuf>,
 
     /// How to print results: `table` for people, `json` for programs.
     /// Default: `table` when stdout is a terminal, `json` otherwise.
-    #[arg(long, short = 'o', env = "AGENTCTL_OUTPUT", value_enum, global = true)]
+    #[arg(
+        long,
+        short = 'o',
+        env = "AGENTCTL_OUTPUT",
+        value_enum,
+        global = true,
+        help_heading = GLOBAL
+    )]
     output: Option<OutputFormat>,
 
     #[command(subcommand)]
