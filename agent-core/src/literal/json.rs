@@ -342,15 +342,16 @@ pub fn inputs_from_json(
     };
     let mut literals = BTreeMap::new();
     for (name, input) in inputs {
-        let literal = match declared {
+        let literal = match declared.map(|d| (d, d.variables.get(name))) {
             None => to_literal(input),
-            Some(declared) => match declared.variables.get(name).and_then(|v| v.r#type.as_ref()) {
+            Some((_, Some(variable))) => match &variable.r#type {
                 Some(ty) => to_typed_literal(input, ty),
-                None => Err(JsonError::new(format!(
-                    "the template declares no such input; {}",
-                    list_declared(declared)
-                ))),
+                None => to_literal(input),
             },
+            Some((declared, None)) => Err(JsonError::new(format!(
+                "the template declares no such input; {}",
+                list_declared(declared)
+            ))),
         };
         literals.insert(name.clone(), literal.map_err(|e| e.at_name("input", name))?);
     }
@@ -359,13 +360,17 @@ pub fn inputs_from_json(
             continue;
         }
         let ty = variable.r#type.clone().unwrap_or_default();
-        let none = to_typed_literal(&Value::Null, &ty).map_err(|_| {
-            JsonError::new(format!(
-                "missing; the template declares it as {}",
-                type_name(&ty)
-            ))
-            .at_name("input", name)
-        })?;
+        let none = ty
+            .r#type
+            .as_ref()
+            .and_then(|_| to_typed_literal(&Value::Null, &ty).ok())
+            .ok_or_else(|| {
+                JsonError::new(format!(
+                    "missing; the template declares it as {}",
+                    type_name(&ty)
+                ))
+                .at_name("input", name)
+            })?;
         literals.insert(name.clone(), none);
     }
     Ok(LiteralMap { literals })
@@ -1170,6 +1175,17 @@ mod tests {
         assert_eq!(
             Value::Object(outputs_to_json(&literals).unwrap()),
             json!({"x": 1, "maybe": null})
+        );
+        // A declared input of no type is taken untyped, and is not optional.
+        let mut untyped = declared(&[("any", simple(SimpleType::None))]);
+        untyped.variables.get_mut("any").unwrap().r#type = None;
+        let literals = inputs_from_json(&json!({"any": [1]}), Some(&untyped)).unwrap();
+        assert_eq!(literals.literals["any"], to_literal(&json!([1])).unwrap());
+        assert_eq!(
+            inputs_from_json(&json!({}), Some(&untyped))
+                .unwrap_err()
+                .to_string(),
+            "input `any`: missing; the template declares it as any type"
         );
         let error = inputs_from_json(&json!({"x": 1}), Some(&VariableMap::default())).unwrap_err();
         assert_eq!(
