@@ -18,6 +18,9 @@
 //!
 //! A union type takes the value as its first variant that accepts it, and
 //! wraps it in `Scalar.union` with that variant's type, as flytekit does.
+//! An object's keys are written in sorted order, not the order given (or a
+//! dataclass's field order): MessagePack maps are unordered, and flytekit
+//! reads them either way.
 //!
 //! **Literals to JSON** ([`from_literal`]): primitives as themselves, a
 //! datetime as an RFC 3339 string, a duration as its seconds, `none` as
