@@ -8,6 +8,8 @@
 # MOTO_SERVER: moto's S3-compatible server (`moto[server]` from PyPI), in a
 # venv under target/tools-venv created on first use.
 # REDIS_SERVER: the redis-server on PATH, else Debian's package.
+# FLYTEKIT_PYTHON: a Python with flytekit 1.16 and its connector server
+# (`pyflyte serve agent`), in a venv under target/flytekit-venv.
 # Progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail
 
@@ -23,6 +25,16 @@ apt_get() {
     else
         sudo apt-get "$@"
     fi
+}
+
+flytekit_python() {
+    local venv=${FLYTEKIT_VENV:-${CARGO_TARGET_DIR:-$root/target}/flytekit-venv}
+    if ! "$venv/bin/python" -c "import flytekit.extend.backend.connector_service, grpc_health" 2>/dev/null; then
+        echo "setup.sh: creating $venv" >&2
+        "$python" -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/flytekit-requirements.txt" >&2
+    fi
+    printf 'export FLYTEKIT_PYTHON=%q\n' "$venv/bin/python"
 }
 
 moto_server() {
@@ -50,3 +62,4 @@ redis_server() {
 
 moto_server
 redis_server
+flytekit_python

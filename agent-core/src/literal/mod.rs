@@ -22,6 +22,9 @@
 //! frame from its `uri` and `file_format`. Inside a [`Dataclass`], files,
 //! directories and data frames are those maps too.
 //!
+//! [`json`] converts JSON values to and from literals, typed by a task's
+//! interface or not: what a command line reads and prints.
+//!
 //! ```
 //! use agent_core::literal::{LiteralMapBuilder, read_input};
 //!
@@ -39,6 +42,7 @@
 mod blob;
 mod collection;
 mod dataclass;
+pub mod json;
 mod map_builder;
 mod msgpack;
 mod scalar;

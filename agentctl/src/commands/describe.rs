@@ -1,0 +1,12 @@
+//! `agentctl describe NAME`: one agent.
+
+use crate::client::Client;
+use crate::error::CliError;
+use crate::output::{self, OutputFormat};
+
+/// Prints the agent named `name`.
+pub async fn describe(client: &Client, name: &str, format: OutputFormat) -> Result<(), CliError> {
+    let agent = client.get_agent(name).await?;
+    println!("{}", output::agent(format, &agent));
+    Ok(())
+}
