@@ -9,3 +9,4 @@ mod metadata_rpcs;
 mod server_ops;
 mod support;
 mod sync_rpcs;
+mod tls;

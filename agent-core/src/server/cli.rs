@@ -5,12 +5,13 @@
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use super::{AgentServer, ServeError, ServerOptions, bind, shutdown_signal};
+use super::{AgentServer, ServeError, ServerOptions, TlsFiles, bind, shutdown_signal};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
 use crate::registry::RegistryBuilder;
@@ -128,6 +129,33 @@ pub struct ServeArgs {
     /// the pod out of its Service).
     #[arg(long, env = "FLYTE_AGENT_DRAIN_DELAY", default_value_t = ServerOptions::default().drain_delay.as_secs())]
     pub drain_delay: u64,
+    /// The server's TLS certificate chain (PEM): serve gRPC over TLS.
+    /// Needs --tls-key.
+    #[arg(
+        long,
+        env = "FLYTE_AGENT_TLS_CERT",
+        requires = "tls_key",
+        value_name = "FILE"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The server's TLS private key (PEM). Needs --tls-cert.
+    #[arg(
+        long,
+        env = "FLYTE_AGENT_TLS_KEY",
+        requires = "tls_cert",
+        value_name = "FILE"
+    )]
+    pub tls_key: Option<PathBuf>,
+    /// A CA certificate (PEM) that client certificates must chain to:
+    /// mutual TLS, a client without such a certificate is refused. Needs
+    /// --tls-cert and --tls-key.
+    #[arg(
+        long,
+        env = "FLYTE_AGENT_TLS_CLIENT_CA",
+        requires = "tls_cert",
+        value_name = "FILE"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
     /// How logs are written to stderr: `text` for people, `json` (one object
     /// per line, with the call's span fields) for log pipelines.
     #[arg(long, env = "FLYTE_AGENT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -166,7 +194,17 @@ impl ServeArgs {
             read_timeout: Duration::from_secs(self.read_timeout),
             drain_delay: Duration::from_secs(self.drain_delay),
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
+            tls: self.tls_files(),
         }
+    }
+
+    /// The TLS files the flags name, when TLS is asked for.
+    fn tls_files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
     }
 }
 

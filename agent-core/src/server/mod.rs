@@ -16,6 +16,7 @@ mod oversize;
 mod routes;
 mod shared;
 pub mod status;
+mod tls;
 mod transport;
 
 use std::future::Future;
@@ -37,6 +38,7 @@ use metrics::Metrics;
 use shared::Shared;
 
 pub use routes::{AgentRoutes, service_names};
+pub use tls::TlsFiles;
 pub use transport::{bind, shutdown_signal};
 
 /// How the server runs.
@@ -70,6 +72,8 @@ pub struct ServerOptions {
     pub drain_delay: Duration,
     /// How long a shutdown waits for the requests in flight.
     pub shutdown_grace: Duration,
+    /// TLS for the gRPC port; plaintext when `None`.
+    pub tls: Option<TlsFiles>,
 }
 
 impl Default for ServerOptions {
@@ -86,6 +90,7 @@ impl Default for ServerOptions {
             read_timeout: Duration::from_secs(30),
             drain_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(30),
+            tls: None,
         }
     }
 }
@@ -117,6 +122,22 @@ pub enum ServeError {
     /// The reflection service could not read the protocol descriptors.
     #[error("gRPC reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    /// A TLS file could not be read.
+    #[error("cannot read {flag} {}: {source}", path.display())]
+    TlsFile {
+        /// The flag that names the file.
+        flag: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// The TLS files do not make a valid configuration.
+    #[error(
+        "invalid TLS configuration: {0}; --tls-cert and --tls-key must be a PEM certificate \
+         chain and its PEM private key, --tls-client-ca a PEM CA certificate"
+    )]
+    Tls(tonic::transport::Error),
     /// Any other I/O failure.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -239,6 +260,12 @@ impl AgentServer {
             drain_delay: self.options.drain_delay,
             grace: self.options.shutdown_grace,
         };
-        transport::serve(routes, grpc, metrics, shutdown).await
+        let tls = self
+            .options
+            .tls
+            .as_ref()
+            .map(TlsFiles::config)
+            .transpose()?;
+        transport::serve(routes, grpc, metrics, tls, shutdown).await
     }
 }

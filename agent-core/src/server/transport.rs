@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tonic::transport::ServerTlsConfig;
 use tonic::transport::server::TcpIncoming;
 
 use super::ServeError;
@@ -22,16 +23,21 @@ pub(crate) struct Shutdown<F> {
     pub(crate) grace: Duration,
 }
 
-/// Serves `routes` on `grpc`, and their metrics on `metrics` when given,
-/// until `shutdown.signal` resolves; then reports `NOT_SERVING`, goes on
+/// Serves `routes` on `grpc` (over TLS when `tls` is given), and their
+/// metrics on `metrics` when given, until `shutdown.signal` resolves; then reports `NOT_SERVING`, goes on
 /// serving for the drain delay, stops accepting and lets the requests in
 /// flight finish, for the grace period at most.
 pub(crate) async fn serve(
     routes: AgentRoutes,
     grpc: TcpListener,
     metrics: Option<TcpListener>,
+    tls: Option<ServerTlsConfig>,
     shutdown: Shutdown<impl Future<Output = ()> + Send + 'static>,
 ) -> Result<(), ServeError> {
+    let mut server = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        server = server.tls_config(tls).map_err(ServeError::Tls)?;
+    }
     let (stopping, stop_requested) = watch::channel(false);
     let signal = shutdown.signal;
     tokio::spawn(async move {
@@ -70,7 +76,7 @@ pub(crate) async fn serve(
         }
     };
     let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
-    let serve = tonic::transport::Server::builder()
+    let serve = server
         .add_routes(grpc_routes)
         .serve_with_incoming_shutdown(incoming, grpc_stopped);
     let grace = shutdown.grace;
