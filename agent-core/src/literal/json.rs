@@ -1267,7 +1267,9 @@ mod tests {
         };
         assert_eq!(
             outputs_to_json(&outputs).unwrap_err().to_string(),
-            "output `o0`: the literal was offloaded to s3://bucket/o0.pb; read it from there"
+            "output `o0`: the literal was offloaded to s3://bucket/o0.pb and not read from there \
+             (servers and the local runner read offloaded inputs before the agent runs; elsewhere \
+             read the serialized Literal with agent_core::storage::Storage::read)"
         );
         let list = to_literal(&json!([1])).unwrap();
         let Some(literal::Value::Collection(mut items)) = list.value else {
