@@ -24,23 +24,31 @@ fn free_port() -> u16 {
 struct RunningServer {
     process: Child,
     channel: Channel,
+    /// Holds the SQL query agent's jobs database.
+    _dir: tempfile::TempDir,
 }
 
 impl RunningServer {
     /// Starts `binary` with the arguments the Helm chart passes to `pyflyte`.
     async fn start(binary: &str) -> Self {
         let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
         let mut process = Command::new(binary)
             .args(["serve", "agent", "--host", "127.0.0.1"])
             .args(["--port", &port.to_string()])
             .args(["--prometheus-port", &free_port().to_string()])
+            .env("SQL_QUERY_JOBS_DATABASE", dir.path().join("jobs.sqlite3"))
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         for _ in 0..100 {
             let endpoint = format!("http://127.0.0.1:{port}");
             if let Ok(channel) = Channel::from_shared(endpoint).unwrap().connect().await {
-                return RunningServer { process, channel };
+                return RunningServer {
+                    process,
+                    channel,
+                    _dir: dir,
+                };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -90,7 +98,12 @@ async fn agent_server_serves_every_example_agent() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_agent-server")).await;
     assert_eq!(
         server.agent_names().await,
-        ["File Sensor Agent", "HTTP Call Agent", "Shell Job Agent"]
+        [
+            "File Sensor Agent",
+            "HTTP Call Agent",
+            "SQL Query Agent",
+            "Shell Job Agent"
+        ]
     );
     server.stop().await;
 }

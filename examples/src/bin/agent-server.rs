@@ -1,13 +1,12 @@
 //! The deployable agent server: serves the example agents with the flags of
 //! `pyflyte serve agent` (`--port`, `--prometheus-port`, `--worker`, `--timeout`).
-
-use agent_core::Registry;
-use agent_core::server::ServeError;
-use agent_examples::file_sensor::FileSensorAgent;
+//! The SQL query agent reads its databases from `SQL_QUERY_DATABASE` and
+//! `SQL_QUERY_JOBS_DATABASE`.
 
 #[tokio::main]
-async fn main() -> Result<(), ServeError> {
-    // The annotated agents (shell_job, http_call) register themselves; the
-    // hand-written one is registered explicitly.
-    agent_core::serve_cli_with(Registry::builder().async_agent(FileSensorAgent)).await
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The annotated agents register themselves; the others are registered
+    // explicitly.
+    agent_core::serve_cli_with(agent_examples::served_agents()?).await?;
+    Ok(())
 }
