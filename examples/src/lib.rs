@@ -4,6 +4,10 @@
 //! - [`sql_query::SqlQueryAgent`] (async, task type `sql_query`): runs a
 //!   task's SQL statement against a SQLite file as a background job, in the
 //!   mould of flytekit's BigQuery agent.
+//! - [`chat_completion::ChatCompletionAgent`] (sync, task type
+//!   `chat_completion`): sends a prompt to an OpenAI-compatible chat
+//!   completions endpoint and answers the reply, in the mould of flytekit's
+//!   OpenAI agent.
 //! - [`http_call::HttpCallAgent`] (sync, task type `http_call`): calls an HTTP
 //!   endpoint and answers its status and body.
 //! - [`file_sensor::FileSensorAgent`] (async, task type `file_sensor`): waits
@@ -13,6 +17,7 @@
 //!   script as a detached process and is polled for it. Any caller may run
 //!   any command with it, so it is served only by the binary that says so.
 
+pub mod chat_completion;
 pub mod file_sensor;
 pub mod http_call;
 pub mod shell_job;
@@ -25,7 +30,7 @@ use sql_query::{JobsDatabaseError, SqlQueryAgent, SqlQueryConfig};
 
 /// The agents `agent-server` registers by hand, the SQL query agent set up
 /// from the environment ([`SqlQueryConfig::from_env`]). The annotated ones
-/// (`http_call`) register themselves: `serve_cli_with` (or
+/// (`chat_completion`, `http_call`) register themselves: `serve_cli_with` (or
 /// `RegistryBuilder::collected`) adds them.
 pub fn served_agents() -> Result<RegistryBuilder, JobsDatabaseError> {
     served_agents_with(SqlQueryConfig::from_env())

@@ -99,6 +99,7 @@ async fn agent_server_serves_every_example_agent() {
     assert_eq!(
         server.agent_names().await,
         [
+            "Chat Completion Agent",
             "File Sensor Agent",
             "HTTP Call Agent",
             "SQL Query Agent",
