@@ -42,3 +42,10 @@ pub fn served_agents_with(sql_query: SqlQueryConfig) -> Result<RegistryBuilder, 
         .async_agent(FileSensorAgent)
         .async_agent(SqlQueryAgent::new(sql_query)?))
 }
+
+/// Reports why a server could not start or serve, on stderr, and answers
+/// the exit status to end with.
+pub fn failed(error: &dyn std::error::Error) -> std::process::ExitCode {
+    eprintln!("error: {error}");
+    std::process::ExitCode::FAILURE
+}

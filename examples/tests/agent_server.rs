@@ -195,6 +195,23 @@ async fn a_wrong_idempotency_store_url_stops_agent_server_at_start_up() {
 }
 
 #[tokio::test]
+async fn a_jobs_database_that_cannot_be_opened_stops_agent_server_at_start_up() {
+    let output = Command::new(env!("CARGO_BIN_EXE_agent-server"))
+        .args(["--host", "127.0.0.1", "--port", &free_port().to_string()])
+        .args(["--prometheus-port", &free_port().to_string()])
+        .env("SQL_QUERY_JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("/nonexistent/dir/jobs.sqlite3")
+            && stderr.contains("SQL_QUERY_JOBS_DATABASE"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn bench_agent_server_serves_the_two_bench_agents() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_bench-agent-server")).await;
     assert_eq!(

@@ -124,7 +124,8 @@ impl SqlQueryAgent {
 
     /// Opens the database a task names, refusing `ATTACH`.
     fn open(&self, task: &SqlQueryTask) -> Result<(String, Connection), AgentError> {
-        let (name, connection) = match (&task.database, &self.config.database) {
+        let named = task.database.as_ref().filter(|path| !path.is_empty());
+        let (name, connection) = match (named, &self.config.database) {
             (Some(path), _) => (
                 path.clone(),
                 open_file(Path::new(path)).map_err(|e| {
