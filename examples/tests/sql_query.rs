@@ -571,3 +571,25 @@ async fn with_no_database_configured_a_query_runs_in_memory() {
 fn assert_path_is_file(path: &Path) {
     assert!(path.is_file(), "{} is not a file", path.display());
 }
+
+#[tokio::test]
+async fn a_job_whose_server_stopped_is_a_retryable_failure() {
+    let fixture = Fixture::new();
+    let server = fixture.server().await;
+    // A job some server started, then stopped running without a word.
+    let jobs = rusqlite::Connection::open(fixture.dir.path().join("jobs.sqlite3")).unwrap();
+    jobs.execute(
+        "INSERT INTO jobs (state, database, statement, output_prefix, heartbeat_at) \
+         VALUES ('running', ':memory:', 'SELECT 1', '', '2020-01-01T00:00:00.000Z')",
+        [],
+    )
+    .unwrap();
+    let meta = format!(r#"{{"job_id": {}}}"#, jobs.last_insert_rowid());
+    let resource = flyte1(&server, &fixture).get(meta.as_bytes()).await;
+    assert_eq!(resource.phase, Phase::RetryableFailed as i32);
+    assert!(
+        resource.message.contains("stopped before it ended"),
+        "{}",
+        resource.message
+    );
+}

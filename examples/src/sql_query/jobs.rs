@@ -22,11 +22,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     started_at    TEXT,
     finished_at   TEXT,
+    heartbeat_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     outputs       BLOB,
     results_uri   TEXT
 )";
 
 const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+/// A job that has not ended and whose heartbeat is older than this is lost:
+/// the process running it stopped.
+pub const LOST_AFTER: Duration = Duration::from_secs(30);
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +46,8 @@ pub enum JobState {
     Failed,
     /// Deleted before it ended.
     Cancelled,
+    /// The process running it stopped before it ended.
+    Lost,
 }
 
 impl JobState {
@@ -52,6 +59,7 @@ impl JobState {
             JobState::Succeeded => "succeeded",
             JobState::Failed => "failed",
             JobState::Cancelled => "cancelled",
+            JobState::Lost => "lost",
         }
     }
 
@@ -62,6 +70,7 @@ impl JobState {
             JobState::Succeeded,
             JobState::Failed,
             JobState::Cancelled,
+            JobState::Lost,
         ]
         .into_iter()
         .find(|state| state.as_str() == text)
@@ -201,9 +210,35 @@ impl JobStore {
         Ok(changed == 1)
     }
 
-    /// The job `id`, if there is one.
+    /// Records that the process running job `id` is alive.
+    pub fn heartbeat(&self, id: i64) -> rusqlite::Result<()> {
+        self.connection().execute(
+            &format!("UPDATE jobs SET heartbeat_at = {NOW} WHERE id = ?1 AND state IN (?2, ?3)"),
+            params![id, JobState::Queued.as_str(), JobState::Running.as_str()],
+        )?;
+        Ok(())
+    }
+
+    /// The job `id`, if there is one; a job that has not ended, and whose
+    /// heartbeat is older than [`LOST_AFTER`], is recorded lost first.
     pub fn get(&self, id: i64) -> rusqlite::Result<Option<JobRecord>> {
-        self.connection()
+        let connection = self.connection();
+        connection.execute(
+            &format!(
+                "UPDATE jobs SET state = ?1, finished_at = {NOW}, message = 'the server running \
+                 the job stopped before it ended (no heartbeat since ' || heartbeat_at || ')' \
+                 WHERE id = ?2 AND state IN (?3, ?4) AND heartbeat_at < \
+                 strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?5)"
+            ),
+            params![
+                JobState::Lost.as_str(),
+                id,
+                JobState::Queued.as_str(),
+                JobState::Running.as_str(),
+                format!("-{} seconds", LOST_AFTER.as_secs())
+            ],
+        )?;
+        connection
             .query_row(
                 "SELECT id, state, message, started_at, finished_at, outputs, results_uri \
                  FROM jobs WHERE id = ?1",
@@ -257,6 +292,26 @@ mod tests {
         assert!(record.started_at.is_some() && record.finished_at.is_some());
         assert!(!store.cancel(id).unwrap(), "an ended job stays as it ended");
         assert_eq!(store.get(id + 1).unwrap(), None);
+    }
+
+    #[test]
+    fn a_job_without_a_recent_heartbeat_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JobStore::open(&dir.path().join("jobs.sqlite3")).unwrap();
+        let id = store.insert(":memory:", "SELECT 1", "").unwrap();
+        assert!(store.start(id).unwrap());
+        store.heartbeat(id).unwrap();
+        assert_eq!(store.get(id).unwrap().unwrap().state, JobState::Running);
+        store
+            .connection()
+            .execute(
+                "UPDATE jobs SET heartbeat_at = '2020-01-01T00:00:00.000Z' WHERE id = ?1",
+                [id],
+            )
+            .unwrap();
+        let record = store.get(id).unwrap().unwrap();
+        assert_eq!(record.state, JobState::Lost);
+        assert!(record.message.contains("2020-01-01"), "{}", record.message);
     }
 
     #[test]

@@ -32,8 +32,9 @@
 //! results, failed with SQLite's message, or aborted. `delete` marks it
 //! cancelled and interrupts its statement. Any number of jobs run at once,
 //! and every call reads the jobs table, so a job is seen from any agent
-//! sharing that file, and after a restart (a job whose server stopped while
-//! it ran stays `running`).
+//! sharing that file, and after a restart. A job that runs records a
+//! heartbeat every 5 s; one whose heartbeat is 30 s old, its server having
+//! stopped, is answered as a retryable failure.
 //!
 //! The caller chooses the database: any SQLite file the server may open,
 //! read and write. `ATTACH` is refused, and a file that does not exist is
@@ -221,6 +222,7 @@ impl SqlQueryAgent {
             }
             JobState::Failed => Resource::failed(record.message),
             JobState::Cancelled => Resource::new(Phase::Aborted).message(record.message),
+            JobState::Lost => Resource::retryable_failure(record.message),
         };
         let jobs_link = format!("file://{}", self.jobs.path().display());
         let resource = resource.log_link(format!("SQL query job {}", record.id), jobs_link);

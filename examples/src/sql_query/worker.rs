@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use agent_core::literal::{LiteralMapBuilder, StructuredDataset};
 use agent_core::proto::flyteidl::core::Literal;
@@ -20,6 +21,8 @@ use super::results::{CollectError, Collector, InlineLimits, Results};
 
 /// SQLite calls the progress handler every this many virtual machine steps.
 const PROGRESS_STEPS: i32 = 1000;
+/// How often a running job's heartbeat is recorded.
+const HEARTBEAT: Duration = Duration::from_secs(5);
 
 /// A job being run in this process, as `delete` stops it.
 pub struct RunningJob {
@@ -45,6 +48,10 @@ impl RunningJobs {
         if let Some(job) = self.lock().get(&id) {
             job.cancel();
         }
+    }
+
+    fn is_running(&self, id: i64) -> bool {
+        self.lock().contains_key(&id)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, RunningJob>> {
@@ -83,6 +90,7 @@ pub fn spawn(job: Job, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
             cancelled: cancelled.clone(),
         },
     );
+    keep_alive(id, jobs.clone(), running.clone());
     let runtime = Handle::current();
     tokio::task::spawn_blocking(move || {
         match jobs.start(id) {
@@ -99,6 +107,26 @@ pub fn spawn(job: Job, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
             Err(error) => tracing::warn!(job = id, %error, "cannot start a SQL query job"),
         }
         running.lock().remove(&id);
+    });
+}
+
+/// Records job `id`'s heartbeat every [`HEARTBEAT`] while it runs here, so
+/// that a job whose process stopped is seen lost.
+fn keep_alive(id: i64, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(HEARTBEAT);
+        ticks.tick().await; // the first tick is now: the row was just written
+        loop {
+            ticks.tick().await;
+            if !running.is_running(id) {
+                return;
+            }
+            let jobs = jobs.clone();
+            let beat = tokio::task::spawn_blocking(move || jobs.heartbeat(id)).await;
+            if let Ok(Err(error)) = beat {
+                tracing::warn!(job = id, %error, "cannot record a SQL query job's heartbeat");
+            }
+        }
     });
 }
 
