@@ -6,6 +6,10 @@
 //! state in a directory of its own, so the agent holds nothing in memory and
 //! a restarted server still finds its jobs. Outputs: `stdout` (string) and
 //! `exit_code` (integer).
+//!
+//! Whoever can call the server can run any command with it, as the user the
+//! server runs as: it does not register itself (`register = false`), so
+//! `agent-server` does not serve it; `shell-agent-server` does.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -100,7 +104,7 @@ async fn read_text(path: &Path) -> String {
     tokio::fs::read_to_string(path).await.unwrap_or_default()
 }
 
-#[async_agent(task_type = "shell_job", name = "Shell Job Agent")]
+#[async_agent(task_type = "shell_job", name = "Shell Job Agent", register = false)]
 impl ShellJobAgent {
     /// Starts the script in a process group of its own.
     async fn create(&self, task: TaskContext) -> Result<ShellJob, AgentError> {

@@ -24,23 +24,31 @@ fn free_port() -> u16 {
 struct RunningServer {
     process: Child,
     channel: Channel,
+    /// Holds the SQL query agent's jobs database.
+    _dir: tempfile::TempDir,
 }
 
 impl RunningServer {
     /// Starts `binary` with the arguments the Helm chart passes to `pyflyte`.
     async fn start(binary: &str) -> Self {
         let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
         let mut process = Command::new(binary)
             .args(["serve", "agent", "--host", "127.0.0.1"])
             .args(["--port", &port.to_string()])
             .args(["--prometheus-port", &free_port().to_string()])
+            .env("SQL_QUERY_JOBS_DATABASE", dir.path().join("jobs.sqlite3"))
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         for _ in 0..100 {
             let endpoint = format!("http://127.0.0.1:{port}");
             if let Ok(channel) = Channel::from_shared(endpoint).unwrap().connect().await {
-                return RunningServer { process, channel };
+                return RunningServer {
+                    process,
+                    channel,
+                    _dir: dir,
+                };
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -85,14 +93,76 @@ fn int_output(resource: &admin::Resource, name: &str) -> i64 {
     i64::from_literal(&resource.outputs.as_ref().unwrap().literals[name]).unwrap()
 }
 
+/// What `agent-server` serves: every example agent but the shell job agent.
+const SERVED: [&str; 4] = [
+    "Chat Completion Agent",
+    "File Sensor Agent",
+    "HTTP Call Agent",
+    "SQL Query Agent",
+];
+
 #[tokio::test]
-async fn agent_server_serves_every_example_agent() {
+async fn agent_server_serves_every_example_agent_but_the_shell_job_agent() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_agent-server")).await;
-    assert_eq!(
-        server.agent_names().await,
-        ["File Sensor Agent", "HTTP Call Agent", "Shell Job Agent"]
-    );
+    assert_eq!(server.agent_names().await, SERVED);
+    let status = AsyncAgentServiceClient::new(server.channel.clone())
+        .create_task(admin::CreateTaskRequest {
+            template: Some(task_template(
+                "shell_job",
+                serde_json::json!({ "script": "touch /tmp/should-not-exist" }),
+            )),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::NotFound);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn shell_agent_server_serves_the_shell_job_agent_too() {
+    let server = RunningServer::start(env!("CARGO_BIN_EXE_shell-agent-server")).await;
+    let mut expected = SERVED.to_vec();
+    expected.push("Shell Job Agent");
+    assert_eq!(server.agent_names().await, expected);
+
+    let mut client = AsyncAgentServiceClient::new(server.channel.clone());
+    let created = client
+        .create_task(admin::CreateTaskRequest {
+            template: Some(task_template(
+                "shell_job",
+                serde_json::json!({ "script": "echo opted in" }),
+            )),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let get = || admin::GetTaskRequest {
+        task_category: Some(admin::TaskCategory {
+            name: "shell_job".into(),
+            version: 0,
+        }),
+        resource_meta: created.resource_meta.clone(),
+        ..Default::default()
+    };
+    for _ in 0..100 {
+        let resource = client
+            .get_task(get())
+            .await
+            .unwrap()
+            .into_inner()
+            .resource
+            .unwrap();
+        if resource.phase == core::task_execution::Phase::Succeeded as i32 {
+            let stdout = &resource.outputs.as_ref().unwrap().literals["stdout"];
+            assert_eq!(String::from_literal(stdout).unwrap(), "opted in");
+            server.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the shell job did not succeed within 5 s");
 }
 
 #[tokio::test]
@@ -122,6 +192,23 @@ async fn a_wrong_idempotency_store_url_stops_agent_server_at_start_up() {
     let _ = process.kill();
     let _ = process.wait();
     panic!("agent-server did not stop within 5 s");
+}
+
+#[tokio::test]
+async fn a_jobs_database_that_cannot_be_opened_stops_agent_server_at_start_up() {
+    let output = Command::new(env!("CARGO_BIN_EXE_agent-server"))
+        .args(["--host", "127.0.0.1", "--port", &free_port().to_string()])
+        .args(["--prometheus-port", &free_port().to_string()])
+        .env("SQL_QUERY_JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("/nonexistent/dir/jobs.sqlite3")
+            && stderr.contains("SQL_QUERY_JOBS_DATABASE"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
