@@ -7,47 +7,20 @@
 //! Needs `FLYTEKIT_PYTHON` and `FLYTE_SDK_PYTHON` (`eval "$(tests/tools/setup.sh)"`);
 //! without them the tests are skipped, saying so.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use agent_core::FromLiteral;
 use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::{admin, core};
 use agent_core::proto::flyteidl2::{connector, task};
 use agent_core::testing::TestServer;
+use agent_tests::sdk_templates::{CHAT_MODEL, NAMES, SQL_STATEMENT, Sdk, SdkTemplates};
 use agent_tests::template_reader;
 use agent_tests::tools::tool;
-use prost::Message;
 use serde_json::{Value, json};
 
-/// The templates `serialize.py` writes for `sdk` (`flytekit` or `flyte`)
-/// with the Python of `python`, in a fresh directory.
-fn serialize(python: &Path, sdk: &str) -> (tempfile::TempDir, PathBuf) {
-    let out = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/python/serialize.py");
-    let output = Command::new(python)
-        .arg(&script)
-        .args([sdk, out.path().to_str().unwrap()])
-        .args(["--database", "/data/orders.db"])
-        .args(["--base-url", "http://127.0.0.1:9/v1"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{} {} {sdk}: {}\n{}",
-        python.display(),
-        script.display(),
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let dir = out.path().to_path_buf();
-    (out, dir)
-}
-
-fn template(dir: &Path, name: &str) -> core::TaskTemplate {
-    let bytes = std::fs::read(dir.join(format!("{name}.pb"))).unwrap();
-    core::TaskTemplate::decode(bytes.as_slice()).unwrap()
-}
+/// The database and the base URL the templates name: the reader opens
+/// and calls nothing.
+const DATABASE: &str = "/data/orders.db";
+const BASE_URL: &str = "http://127.0.0.1:9/v1";
 
 /// The inputs each template is sent with.
 fn inputs(name: &str) -> core::LiteralMap {
@@ -66,9 +39,8 @@ fn expected_report(name: &str) -> Value {
     match name {
         "sql_query" => json!({
             "task_type": "sql_query",
-            // One line, as both SDKs write the query template.
-            "sql": sql("SELECT :x + 1 AS answer, :name AS name"),
-            "custom": {"database": "/data/orders.db"},
+            "sql": sql(SQL_STATEMENT),
+            "custom": {"database": DATABASE},
             "inputs": {"x": 41, "name": "flyte"},
             "outputs": ["results"],
             "secrets": [],
@@ -84,7 +56,7 @@ fn expected_report(name: &str) -> Value {
         "chat_completion" => json!({
             "task_type": "chat_completion",
             "sql": null,
-            "custom": {"model": "gpt-4o-mini", "base_url": "http://127.0.0.1:9/v1"},
+            "custom": {"model": CHAT_MODEL, "base_url": BASE_URL},
             "inputs": {"prompt": "Say hello"},
             "outputs": ["o0"],
             "secrets": [{"group": "openai", "key": "api_key"}],
@@ -92,8 +64,6 @@ fn expected_report(name: &str) -> Value {
         _ => unreachable!("{name}"),
     }
 }
-
-const TEMPLATES: [&str; 3] = ["sql_query", "sql_query_default_database", "chat_completion"];
 
 fn report(literal: &core::Literal) -> Value {
     serde_json::from_str(&String::from_literal(literal).unwrap()).unwrap()
@@ -201,12 +171,12 @@ async fn flytekit_templates_are_read_as_flytekit_writes_them() {
     let Some(python) = tool("FLYTEKIT_PYTHON", "a Python with flytekit 1.16") else {
         return;
     };
-    let (_out, dir) = serialize(&python, "flytekit");
+    let templates = SdkTemplates::serialize(&python, Sdk::Flytekit, DATABASE, BASE_URL);
     let server = TestServer::start(template_reader::registry()).await;
-    for name in TEMPLATES {
-        let report = report_over_flyte1(&server, template(&dir, name), inputs(name)).await;
+    for name in NAMES {
+        let report = report_over_flyte1(&server, templates.template(name), inputs(name)).await;
         assert_eq!(report, expected_report(name), "{name} over Flyte 1");
-        let report = report_over_flyte2(&server, template(&dir, name), inputs(name)).await;
+        let report = report_over_flyte2(&server, templates.template(name), inputs(name)).await;
         assert_eq!(report, expected_report(name), "{name} over Flyte 2");
     }
     server.shutdown().await.unwrap();
@@ -220,10 +190,10 @@ async fn flyte_sdk_templates_are_read_as_flyte_sdk_writes_them() {
     ) else {
         return;
     };
-    let (_out, dir) = serialize(&python, "flyte");
+    let templates = SdkTemplates::serialize(&python, Sdk::FlyteSdk, DATABASE, BASE_URL);
     let server = TestServer::start(template_reader::registry()).await;
-    for name in TEMPLATES {
-        let report = report_over_flyte2(&server, template(&dir, name), inputs(name)).await;
+    for name in NAMES {
+        let report = report_over_flyte2(&server, templates.template(name), inputs(name)).await;
         assert_eq!(report, expected_report(name), "{name} over Flyte 2");
     }
     server.shutdown().await.unwrap();
