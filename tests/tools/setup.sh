@@ -10,6 +10,8 @@
 # REDIS_SERVER: the redis-server on PATH, else Debian's package.
 # FLYTEKIT_PYTHON: a Python with flytekit 1.16 and its connector server
 # (`pyflyte serve agent`), in a venv under target/flytekit-venv.
+# FLYTE_SDK_PYTHON: a Python with flyte-sdk 2 (the `flyte` package), in a
+# venv under target/flyte-sdk-venv.
 # Progress goes to stderr; stdout carries only the export lines.
 set -euo pipefail
 
@@ -35,6 +37,16 @@ flytekit_python() {
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/flytekit-requirements.txt" >&2
     fi
     printf 'export FLYTEKIT_PYTHON=%q\n' "$venv/bin/python"
+}
+
+flyte_sdk_python() {
+    local venv=${FLYTE_SDK_VENV:-${CARGO_TARGET_DIR:-$root/target}/flyte-sdk-venv}
+    if ! "$venv/bin/python" -c "import flyte, flyteidl2.core.tasks_pb2" 2>/dev/null; then
+        echo "setup.sh: creating $venv" >&2
+        "$python" -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/flyte-sdk-requirements.txt" >&2
+    fi
+    printf 'export FLYTE_SDK_PYTHON=%q\n' "$venv/bin/python"
 }
 
 moto_server() {
@@ -63,3 +75,4 @@ redis_server() {
 moto_server
 redis_server
 flytekit_python
+flyte_sdk_python

@@ -3,18 +3,21 @@
 //! chart unchanged.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use tokio::net::TcpListener;
 
 use super::{AgentServer, ServeError, ServerOptions, TlsFiles, bind, shutdown_signal};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
-use crate::registry::RegistryBuilder;
+use crate::registry::{Registry, RegistryBuilder};
 
 /// The gRPC port of `pyflyte serve agent` and flyte-sdk's connector server.
 pub const DEFAULT_PORT: u16 = 8000;
@@ -163,13 +166,45 @@ pub struct ServeArgs {
     /// Seconds a shutdown waits for the requests in flight.
     #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = ServerOptions::default().shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
+    /// Check the flags, the environment and the agents, print the
+    /// configuration they give (each flag's value and where it came from),
+    /// and exit without serving: exit status 0 when the server would start
+    /// with them, 2 for a wrong flag, 1 for agents that cannot be served
+    /// together or TLS files that cannot be read.
+    #[arg(long)]
+    pub check_config: bool,
 }
 
 impl ServeArgs {
     /// Parses the process's arguments. A leading `serve agent` or
     /// `serve connector` (the Helm chart's `pyflyte serve agent`) is skipped.
     pub fn from_env() -> Self {
-        Self::parse_from(without_serve_words(std::env::args_os()))
+        Self::parse_args(std::env::args_os())
+            .unwrap_or_else(|error| error.exit())
+            .0
+    }
+
+    /// Parses `args` (the program's name first), skipping a leading
+    /// `serve agent` or `serve connector`, and answers the matches too,
+    /// which say where each value came from. Refuses the same port for
+    /// gRPC and metrics.
+    fn parse_args(
+        args: impl IntoIterator<Item = OsString>,
+    ) -> Result<(Self, ArgMatches), clap::Error> {
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(without_serve_words(args))?;
+        let parsed =
+            Self::from_arg_matches(&matches).map_err(|error| error.format(&mut command))?;
+        if parsed.port == parsed.prometheus_port && parsed.port != 0 {
+            return Err(command.error(
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "--port and --prometheus-port are both {}: give gRPC and metrics different ports",
+                    parsed.port
+                ),
+            ));
+        }
+        Ok((parsed, matches))
     }
 
     /// The server options these flags set.
@@ -238,9 +273,19 @@ pub async fn serve_cli() -> Result<(), ServeError> {
 /// Like [`serve_cli`], serving the agents of `registry` as well as the
 /// annotated ones: for agents that need runtime configuration.
 pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError> {
-    let args = ServeArgs::from_env();
+    let (args, matches) =
+        ServeArgs::parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
     init_logging(args.log_format);
     let registry = registry.collected().build()?;
+    if args.check_config {
+        // The TLS files are read as a start reads them.
+        args.tls_files()
+            .as_ref()
+            .map(TlsFiles::config)
+            .transpose()?;
+        print!("{}", effective_config(&args, &matches, &registry));
+        return Ok(());
+    }
     if !args.modules.is_empty() {
         tracing::info!(
             modules = args.modules.join(", "),
@@ -284,6 +329,52 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
         .options(args.options())
         .serve_with_shutdown(grpc, Some(metrics), shutdown)
         .await
+}
+
+/// What `--check-config` prints: one `flag = value  # source` line per flag
+/// (the source is `default`, `env NAME` or `command line`), then one
+/// `agent = ...` line per agent served. The idempotency store's URL is
+/// written without its password.
+fn effective_config(args: &ServeArgs, matches: &ArgMatches, registry: &Registry) -> String {
+    let mut out = String::from(
+        "# The configuration these flags and this environment give; nothing was started.\n",
+    );
+    for arg in ServeArgs::command().get_arguments() {
+        let id = arg.get_id().as_str();
+        let Some(flag) = arg.get_long() else { continue };
+        if matches!(id, "check_config" | "help" | "version") {
+            continue;
+        }
+        let value = match matches.get_raw(id) {
+            _ if id == "idempotency_store" => args.idempotency_store.to_string(),
+            Some(values) => {
+                let values: Vec<_> = values.map(|value| value.to_string_lossy()).collect();
+                values.join(" ")
+            }
+            None => "(not set)".to_string(),
+        };
+        let source = match (matches.value_source(id), arg.get_env()) {
+            (Some(ValueSource::CommandLine), _) => "command line".to_string(),
+            (Some(ValueSource::EnvVariable), Some(env)) => format!("env {}", env.to_string_lossy()),
+            _ => "default".to_string(),
+        };
+        let _ = writeln!(out, "{flag} = {value}  # {source}");
+    }
+    for agent in registry.agents() {
+        let categories: Vec<String> = agent
+            .task_categories
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let kind = if agent.is_sync { "sync" } else { "async" };
+        let _ = writeln!(
+            out,
+            "agent = {} ({kind}: {})",
+            agent.name,
+            categories.join(", ")
+        );
+    }
+    out
 }
 
 /// Opens the gRPC and metrics ports on `--host`, or on `[::]` falling back
@@ -406,6 +497,49 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(flag), "{message}");
         }
+    }
+
+    #[test]
+    fn check_config_prints_each_flag_and_where_it_came_from() {
+        let (args, matches) = ServeArgs::parse_args(
+            [
+                "agent-server",
+                "serve",
+                "agent",
+                "--port",
+                "8001",
+                "--idempotency-store",
+                "redis://:hunter2@redis.flyte:6379/0",
+                "--check-config",
+            ]
+            .map(OsString::from),
+        )
+        .unwrap();
+        assert!(args.check_config);
+        let text = effective_config(&args, &matches, &Registry::builder().build().unwrap());
+        assert!(text.contains("\nport = 8001  # command line\n"), "{text}");
+        assert!(
+            text.contains("\nprometheus-port = 9090  # default\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nhost = (not set)  # default\n"), "{text}");
+        assert!(text.contains("\nidempotency-store = redis://"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        for arg in ServeArgs::command().get_arguments() {
+            match arg.get_long() {
+                Some("check-config") => assert!(!text.contains("check-config"), "{text}"),
+                Some(flag) => assert!(text.contains(&format!("\n{flag} = ")), "{flag}: {text}"),
+                None => {}
+            }
+        }
+    }
+
+    #[test]
+    fn the_same_port_for_grpc_and_metrics_is_refused() {
+        let error = ServeArgs::parse_args(["agent-server", "--port", "9090"].map(OsString::from))
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::ArgumentConflict);
+        assert!(error.to_string().contains("--prometheus-port"), "{error}");
     }
 
     #[test]
