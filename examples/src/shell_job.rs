@@ -5,7 +5,8 @@
 //! `$x`). The job keeps its
 //! state in a directory of its own, so the agent holds nothing in memory and
 //! a restarted server still finds its jobs. Outputs: `stdout` (string) and
-//! `exit_code` (integer).
+//! `exit_code` (integer). `GetTaskLogs` pages through the job's stdout, also
+//! while it runs.
 //!
 //! Whoever can call the server can run any command with it, as the user the
 //! server runs as: it does not register itself (`register = false`), so
@@ -17,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use agent_core::prelude::*;
 use agent_core::proto::flyteidl::core::Literal;
+use agent_core::{LogsQuery, TaskLogs};
 
 /// The task config a flytekit plugin writes into the template's `custom`.
 #[derive(Debug, Deserialize)]
@@ -104,6 +106,40 @@ async fn read_text(path: &Path) -> String {
     tokio::fs::read_to_string(path).await.unwrap_or_default()
 }
 
+/// Lines a `GetTaskLogs` page holds when the caller does not say.
+const DEFAULT_LOG_LINES: usize = 100;
+
+/// The page of `text`'s lines that `query` asks for. The token is the index
+/// of the first line to return; the next token is empty once the page
+/// reaches the last line written so far.
+fn log_page(text: &str, query: &LogsQuery) -> Result<TaskLogs, AgentError> {
+    let start: usize = match query.token.as_str() {
+        "" => 0,
+        token => token.parse().map_err(|_| {
+            AgentError::invalid_argument(format!(
+                "token: {token:?} is not a line number; pass the next_token of an earlier answer"
+            ))
+        })?,
+    };
+    let count = match usize::try_from(query.lines) {
+        Ok(0) | Err(_) => DEFAULT_LOG_LINES,
+        Ok(count) => count,
+    };
+    let lines: Vec<String> = text
+        .lines()
+        .skip(start)
+        .take(count)
+        .map(String::from)
+        .collect();
+    let end = start + lines.len();
+    let next_token = if end < text.lines().count() {
+        end.to_string()
+    } else {
+        String::new()
+    };
+    Ok(TaskLogs { lines, next_token })
+}
+
 #[async_agent(task_type = "shell_job", name = "Shell Job Agent", register = false)]
 impl ShellJobAgent {
     /// Starts the script in a process group of its own.
@@ -177,6 +213,12 @@ impl ShellJobAgent {
             .log_link("stdout", stdout_link))
     }
 
+    /// A page of the job's stdout.
+    async fn get_logs(&self, job: ShellJob, query: LogsQuery) -> Result<TaskLogs, AgentError> {
+        self.check(&job)?;
+        log_page(&read_text(&job.dir.join("stdout")).await, &query)
+    }
+
     /// Stops the process group and removes the job's directory.
     async fn delete(&self, job: ShellJob) -> Result<(), AgentError> {
         self.check(&job)?;
@@ -191,5 +233,35 @@ impl ShellJobAgent {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(lines: u64, token: &str) -> LogsQuery {
+        LogsQuery {
+            lines,
+            token: token.to_string(),
+        }
+    }
+
+    #[test]
+    fn logs_are_paged_by_line_number() {
+        let text = "a\nb\nc\n";
+        let first = log_page(text, &query(2, "")).unwrap();
+        assert_eq!(first.lines, ["a", "b"]);
+        assert_eq!(first.next_token, "2");
+        let rest = log_page(text, &query(2, &first.next_token)).unwrap();
+        assert_eq!(rest.lines, ["c"]);
+        assert_eq!(rest.next_token, "");
+        assert_eq!(log_page(text, &query(0, "")).unwrap().lines.len(), 3);
+    }
+
+    #[test]
+    fn a_token_that_is_no_line_number_is_refused() {
+        let error = log_page("a", &query(1, "x")).unwrap_err();
+        assert!(error.to_string().contains("next_token"), "{error}");
     }
 }

@@ -126,6 +126,49 @@ async fn a_script_runs_with_its_inputs_and_answers_its_stdout() {
 }
 
 #[tokio::test]
+async fn get_task_logs_pages_through_the_job_stdout() {
+    use admin::get_task_logs_response::Part;
+
+    let fixture = start("logs").await;
+    let meta = fixture
+        .create("printf 'one\\ntwo\\nthree\\n'", core::LiteralMap::default())
+        .await;
+    fixture.wait(&meta).await;
+    let mut token = String::new();
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut stream = fixture
+            .server
+            .async_client()
+            .get_task_logs(admin::GetTaskLogsRequest {
+                task_category: shell_job_category(),
+                resource_meta: meta.clone(),
+                lines: 2,
+                token: token.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let Some(Part::Header(header)) = stream.message().await.unwrap().unwrap().part else {
+            panic!("the first message is the header")
+        };
+        while let Some(message) = stream.message().await.unwrap() {
+            let Some(Part::Body(body)) = message.part else {
+                panic!("the messages after the header are bodies")
+            };
+            lines.extend(body.structured_lines.into_iter().map(|line| line.message));
+        }
+        token = header.token;
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(lines, ["one", "two", "three"]);
+    assert!(token.is_empty(), "the last page ends the logs: {token:?}");
+}
+
+#[tokio::test]
 async fn a_failing_script_fails_with_its_stderr() {
     let fixture = start("fail").await;
     let meta = fixture
