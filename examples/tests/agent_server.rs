@@ -212,11 +212,15 @@ async fn a_jobs_database_that_cannot_be_opened_stops_agent_server_at_start_up() 
 }
 
 #[tokio::test]
-async fn bench_agent_server_serves_the_two_bench_agents() {
+async fn bench_agent_server_serves_the_bench_agents() {
     let server = RunningServer::start(env!("CARGO_BIN_EXE_bench-agent-server")).await;
     assert_eq!(
         server.agent_names().await,
-        ["Bench Async Agent", "Bench Sync Agent"]
+        [
+            "Bench Async Agent",
+            "Bench Sync Agent",
+            "Bench Unguarded Agent"
+        ]
     );
 
     let mut client = AsyncAgentServiceClient::new(server.channel.clone());
@@ -235,6 +239,19 @@ async fn bench_agent_server_serves_the_two_bench_agents() {
     assert_ne!(
         first.resource_meta, second.resource_meta,
         "a fresh job id per create"
+    );
+    let unguarded = || admin::CreateTaskRequest {
+        template: Some(task_template(
+            "bench_async_unguarded",
+            serde_json::Value::Null,
+        )),
+        ..Default::default()
+    };
+    let once = client.create_task(unguarded()).await.unwrap().into_inner();
+    let again = client.create_task(unguarded()).await.unwrap().into_inner();
+    assert_ne!(
+        once.resource_meta, again.resource_meta,
+        "no guard: a repeated create starts a second job"
     );
     let resource = client
         .get_task(admin::GetTaskRequest {

@@ -1,6 +1,7 @@
 //! What the services of every protocol share: the dispatcher, the metrics,
-//! and how one call is observed (its span, its metrics, its log line, and a
-//! warning when the client gives up on it).
+//! and how one call is observed (its span, its metrics, its log line: at
+//! `info`, but for a successful GetTask poll at `debug`; and a warning when
+//! the client gives up on it).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -69,8 +70,12 @@ impl Shared {
                 elapsed,
                 outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
             );
+            let elapsed_ms = elapsed.as_millis() as u64;
             match &outcome {
-                Ok(_) => tracing::info!(elapsed_ms = elapsed.as_millis() as u64, "done"),
+                // Propeller polls every running task: a line per poll would
+                // cost more CPU than the poll itself, and drown the rest.
+                Ok(_) if operation == Operation::Get => tracing::debug!(elapsed_ms, "done"),
+                Ok(_) => tracing::info!(elapsed_ms, "done"),
                 Err(error) => tracing::warn!(kind = ?error.kind(), %error, "failed"),
             }
             outcome.map_err(status::from_agent_error)
@@ -88,7 +93,9 @@ impl std::fmt::Display for ExecutionId<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let node = self.0.node_execution_id.as_ref();
         let workflow = node.and_then(|node| node.execution_id.as_ref());
-        let field = |value: Option<&String>| value.map_or("", String::as_str).to_string();
+        fn field(value: Option<&String>) -> &str {
+            value.map_or("", String::as_str)
+        }
         write!(
             f,
             "{}/{}/{}/{}/{}/{}",

@@ -4,6 +4,8 @@
 //!
 //! - `bench_async`: create answers a fresh job id; get answers SUCCEEDED
 //!   with output `o0 = 1`; delete does nothing.
+//! - `bench_async_unguarded`: `bench_async` with idempotency off, to
+//!   measure what the guard costs a create.
 //! - `bench_sync`: answers SUCCEEDED with output `o0 = 1`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +27,32 @@ struct BenchAsyncAgent {
 
 #[async_agent(task_type = "bench_async", name = "Bench Async Agent")]
 impl BenchAsyncAgent {
+    async fn create(&self, _task: TaskContext) -> Result<BenchJob, AgentError> {
+        let job_id = self.next_job_id.fetch_add(1, Ordering::Relaxed);
+        Ok(BenchJob { job_id })
+    }
+
+    async fn get(&self, _job: BenchJob) -> Result<Resource, AgentError> {
+        Ok(Resource::succeeded().output("o0", 1))
+    }
+
+    async fn delete(&self, _job: BenchJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// [`BenchAsyncAgent`] without the idempotency guard.
+#[derive(Default)]
+struct BenchUnguardedAgent {
+    next_job_id: AtomicU64,
+}
+
+#[async_agent(
+    task_type = "bench_async_unguarded",
+    name = "Bench Unguarded Agent",
+    idempotency = "off"
+)]
+impl BenchUnguardedAgent {
     async fn create(&self, _task: TaskContext) -> Result<BenchJob, AgentError> {
         let job_id = self.next_job_id.fetch_add(1, Ordering::Relaxed);
         Ok(BenchJob { job_id })

@@ -1,0 +1,59 @@
+//! A run: `concurrency` workers spread over the connections, each making
+//! rounds of the workload back to back until the duration is up.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tonic::client::Grpc;
+use tonic::transport::Channel;
+
+use crate::recorder::Recorder;
+use crate::workload::{Workload, first_execution};
+
+/// What a run saw, over every worker.
+#[derive(Debug)]
+pub struct Tally {
+    /// Every call's latency and failure.
+    pub recorder: Recorder,
+    /// From the first call to the last answer.
+    pub elapsed: Duration,
+}
+
+/// Runs `workload` with `concurrency` workers over `channels` (worker `i`
+/// on channel `i % channels.len()`) for `duration`: no round starts after
+/// it, the rounds in flight finish.
+pub async fn run(
+    channels: &[Channel],
+    concurrency: usize,
+    duration: Duration,
+    workload: Arc<Workload>,
+) -> Tally {
+    let executions = first_execution();
+    let started = Instant::now();
+    let deadline = started + duration;
+    let workers: Vec<_> = (0..concurrency)
+        .map(|i| {
+            let mut grpc = Grpc::new(channels[i % channels.len()].clone());
+            let workload = Arc::clone(&workload);
+            let executions = Arc::clone(&executions);
+            tokio::spawn(async move {
+                let mut recorder = Recorder::default();
+                while Instant::now() < deadline {
+                    workload.round(&mut grpc, &executions, &mut recorder).await;
+                }
+                recorder
+            })
+        })
+        .collect();
+    let mut recorder = Recorder::default();
+    for worker in workers {
+        match worker.await {
+            Ok(seen) => recorder.merge(&seen),
+            Err(error) => recorder.error(&format!("worker failed: {error}")),
+        }
+    }
+    Tally {
+        recorder,
+        elapsed: started.elapsed(),
+    }
+}

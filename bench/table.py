@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Turns bench/run.sh's results (one JSON object per line) into Markdown:
+start time and idle memory, every run of our server beside the baseline's
+with ratios, and each target met or missed.
+
+    python3 bench/table.py target/bench/results.jsonl
+"""
+
+import json
+import sys
+
+# The RPCs the targets cover: (protocol, rpc, name).
+TARGET_RPCS = [
+    ("flyte1", "create", "CreateTask"),
+    ("flyte1", "get", "GetTask"),
+    ("flyte1", "sync", "ExecuteTaskSync"),
+    ("flyte1", "list", "ListAgents"),
+    ("flyte2", "create", "Flyte 2 CreateTask"),
+    ("flyte2", "get", "Flyte 2 GetTask"),
+    ("flyte2", "list", "ListConnectors"),
+]
+GUARDED, UNGUARDED = "bench_async", "bench_async_unguarded"
+
+
+def load(path):
+    starts, runs = {}, {}
+    with open(path) as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["kind"] == "start":
+                starts[row["server"]] = row
+                continue
+            report = row["report"]
+            key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
+            requests = report["requests"]
+            cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
+            runs[key] = {"rps": report["rps"], "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
+                         "errors": report["errors"]}
+    return starts, runs
+
+
+def ratio(ours, base):
+    return ours / base if base else float("nan")
+
+
+def main(path):
+    starts, runs = load(path)
+    out = []
+    out.append("| server | start to first ListAgents (ms) | idle RSS (MiB) |")
+    out.append("|---|---:|---:|")
+    for server in ("ours", "baseline"):
+        if server in starts:
+            s = starts[server]
+            out.append(f"| {server} | {s['start_ms']:.1f} | {s['idle_rss_kib'] / 1024:.1f} |")
+    out.append("")
+    out.append("| protocol | RPC | task type | conc. | req/s ours | req/s base | ratio | p99 µs ours | p99 µs base | ratio "
+               "| CPU µs/req ours | CPU µs/req base | ratio | errors ours/base |")
+    out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (server, protocol, rpc, task_type, conc), ours in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3])):
+        if server != "ours":
+            continue
+        base = runs.get(("baseline", protocol, rpc, GUARDED if task_type == UNGUARDED else task_type, conc))
+        if base is None:
+            continue
+        out.append(
+            f"| {protocol} | {rpc} | {task_type} | {conc} | {ours['rps']:.0f} | {base['rps']:.0f} | {ratio(ours['rps'], base['rps']):.2f} "
+            f"| {ours['p99']} | {base['p99']} | {ratio(ours['p99'], base['p99']):.2f} "
+            f"| {ours['cpu_us']:.1f} | {base['cpu_us']:.1f} | {ratio(ours['cpu_us'], base['cpu_us']):.2f} "
+            f"| {ours['errors']}/{base['errors']} |")
+    out.append("")
+    out.append("| target | worst measured | met |")
+    out.append("|---|---:|:---:|")
+
+    def row(name, value, ok, unit="x"):
+        out.append(f"| {name} | {value:.2f}{unit} | {'yes' if ok else '**no**'} |")
+
+    for protocol, rpc, name in TARGET_RPCS:
+        task_type = "bench_sync" if rpc == "sync" else GUARDED
+        pairs = [(runs.get(("ours", protocol, rpc, task_type, c)), runs.get(("baseline", protocol, rpc, task_type, c)), c)
+                 for c in (1, 16, 64)]
+        pairs = [(o, b, c) for o, b, c in pairs if o and b]
+        if not pairs:
+            continue
+        cpu = max(ratio(o["cpu_us"], b["cpu_us"]) for o, b, _ in pairs)
+        row(f"{name}: CPU per request ≤ 1.2x (c = 1, 16, 64)", cpu, cpu <= 1.2)
+        rps = min(ratio(o["rps"], b["rps"]) for o, b, c in pairs if c in (16, 64))
+        row(f"{name}: throughput ≥ 0.9x (c = 16, 64)", rps, rps >= 0.9)
+        p99 = max(ratio(o["p99"], b["p99"]) for o, b, _ in pairs)
+        row(f"{name}: p99 ≤ 1.3x (c = 1, 16, 64)", p99, p99 <= 1.3)
+    if "ours" in starts:
+        rss = starts["ours"]["idle_rss_kib"] / 1024
+        row("idle RSS ≤ 10 MiB", rss, rss <= 10, " MiB")
+        ms = starts["ours"]["start_ms"]
+        row("start to first answer ≤ 30 ms", ms, ms <= 30, " ms")
+    guard = [ratio(runs[("ours", "flyte1", "create", GUARDED, c)]["cpu_us"], runs[("ours", "flyte1", "create", UNGUARDED, c)]["cpu_us"])
+             for c in (1, 16, 64)
+             if ("ours", "flyte1", "create", GUARDED, c) in runs and ("ours", "flyte1", "create", UNGUARDED, c) in runs]
+    if guard:
+        row("guard on / off, CPU per create ≤ 1.1x (c = 1, 16, 64)", max(guard), max(guard) <= 1.1)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: bench/table.py RESULTS.jsonl")
+    main(sys.argv[1])

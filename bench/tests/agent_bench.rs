@@ -1,0 +1,153 @@
+//! `agent-bench` run for about a second against real servers on loopback
+//! ports (ours, with the test agents, and `baseline-server`): its calls
+//! reach the agents and its report counts them. Nothing here is timed.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use agent_core::testing::TestServer;
+use agent_tests::agents::{Calls, registry};
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+/// Runs `agent-bench` with `args` and answers its exit success, stdout and stderr.
+async fn agent_bench(args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_agent-bench"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+/// Runs `agent-bench --json` for half a second against `addr` and answers its report.
+async fn report(addr: &str, protocol: &str, rpc: &str, task_type: &str) -> Value {
+    let (ok, stdout, stderr) = agent_bench(&[
+        "--addr",
+        addr,
+        "--protocol",
+        protocol,
+        "--rpc",
+        rpc,
+        "--task-type",
+        task_type,
+        "--concurrency",
+        "4",
+        "--connections",
+        "2",
+        "--duration",
+        "0.5",
+        "--json",
+    ])
+    .await;
+    assert!(ok, "{protocol} {rpc}: {stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["errors"], 0, "{report}");
+    assert!(report["requests"].as_u64().unwrap() > 0, "{report}");
+    assert!(
+        report["latency_us"]["p99"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+    report
+}
+
+fn requests(report: &Value) -> usize {
+    report["requests"].as_u64().unwrap() as usize
+}
+
+async fn our_server() -> (TestServer, Arc<Calls>) {
+    let calls = Arc::new(Calls::default());
+    let server = TestServer::start(registry(Arc::clone(&calls))).await;
+    (server, calls)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creates_and_sync_runs_each_reach_the_agent_as_a_fresh_task_attempt() {
+    let (server, calls) = our_server().await;
+    let addr = server.address().to_string();
+    let created = report(&addr, "flyte1", "create", "echo_async").await;
+    assert_eq!(calls.create.load(Ordering::SeqCst), requests(&created));
+    let created2 = report(&addr, "flyte2", "create", "echo_async").await;
+    assert_eq!(
+        calls.create.load(Ordering::SeqCst),
+        requests(&created) + requests(&created2)
+    );
+    let ran = report(&addr, "flyte1", "sync", "echo_sync").await;
+    assert_eq!(calls.execute.load(Ordering::SeqCst), requests(&ran));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gets_deletes_lists_and_the_mixed_round_are_answered() {
+    let (server, calls) = our_server().await;
+    let addr = server.address().to_string();
+    for protocol in ["flyte1", "flyte2"] {
+        report(&addr, protocol, "get", "echo_async").await;
+        report(&addr, protocol, "list", "echo_async").await;
+    }
+    // Repeats of one delete: the guard answers them after the first.
+    report(&addr, "flyte1", "delete", "echo_async").await;
+    assert_eq!(calls.delete.load(Ordering::SeqCst), 1);
+
+    let deletes_before = calls.delete.load(Ordering::SeqCst);
+    let mixed = report(&addr, "flyte1", "mixed", "echo_async").await;
+    // Each round: a create, 8 gets and a delete, all answered.
+    let deletes = calls.delete.load(Ordering::SeqCst) - deletes_before;
+    assert!(deletes > 0);
+    assert_eq!(requests(&mixed), deletes * 10, "{mixed}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_baseline_server_answers_every_rpc() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut baseline: Child = Command::new(env!("CARGO_BIN_EXE_baseline-server"))
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let (ready, stdout, stderr) = agent_bench(&["--addr", &addr, "--probe-ready", "10"]).await;
+    assert!(ready, "{stderr}");
+    assert!(stdout.trim().parse::<u128>().is_ok(), "{stdout}");
+    for rpc in ["create", "get", "delete", "list", "mixed"] {
+        for protocol in ["flyte1", "flyte2"] {
+            report(&addr, protocol, rpc, "bench_async").await;
+        }
+    }
+    report(&addr, "flyte1", "sync", "bench_sync").await;
+    baseline.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
+    let (ok, _, stderr) = agent_bench(&["--protocol", "flyte2", "--rpc", "sync"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("Flyte 2 has no sync service"), "{stderr}");
+
+    let (ok, _, stderr) = agent_bench(&["--duration", "0"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("--duration 0"), "{stderr}");
+
+    let (server, _) = our_server().await;
+    let addr = server.address().to_string();
+    let (ok, _, stderr) =
+        agent_bench(&["--addr", &addr, "--rpc", "get", "--task-type", "nope"]).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("CreateTask before the run failed") && stderr.contains("nope"),
+        "{stderr}"
+    );
+
+    let (ok, _, stderr) = agent_bench(&["--addr", "127.0.0.1:1", "--duration", "1"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("cannot connect to 127.0.0.1:1"), "{stderr}");
+}
