@@ -4,7 +4,7 @@
 //!
 //! | task type | kind | behaviour |
 //! |---|---|---|
-//! | `echo_async` | async | create counts calls and returns a job holding input `x`; get succeeds with `o0 = 2x`; delete counts calls |
+//! | `echo_async` | async | create counts calls and returns a job holding input `x`; get counts calls and succeeds with `o0 = 2x`; delete counts calls |
 //! | `echo_async` v1 | async | the same at task type version 1, answering `o0 = 3x` |
 //! | `slow_async` | async | create counts calls (and how many run at once) and sleeps 200 ms (to overlap duplicates) |
 //! | `unguarded` | async | like `echo_async`, with `idempotency = "off"` |
@@ -33,6 +33,8 @@ use agent_core::{LogsQuery, MetricResult, MetricsQuery, Registry, RegistryBuilde
 pub struct Calls {
     /// `create` calls of the echo, slow and unguarded agents.
     pub create: AtomicUsize,
+    /// `get` calls of the echo agent.
+    pub get: AtomicUsize,
     /// `delete` calls of the echo agent.
     pub delete: AtomicUsize,
     /// `execute` calls of the sync echo agent.
@@ -110,6 +112,7 @@ impl EchoAgent {
     }
 
     async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        self.calls.get.fetch_add(1, Ordering::SeqCst);
         Ok(echoed(&job, 2))
     }
 
