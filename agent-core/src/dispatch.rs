@@ -9,6 +9,8 @@
 
 mod inputs;
 mod outputs;
+#[cfg(test)]
+mod properties;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -10,6 +10,8 @@
 pub mod cli;
 mod flyte1;
 mod flyte2;
+#[cfg(test)]
+mod fuzz;
 mod log_chunks;
 pub mod metrics;
 mod oversize;
