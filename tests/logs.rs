@@ -1,102 +1,37 @@
 //! The server's logs, read from a real `interop-agent-server` process:
 //! JSON lines carrying each call's task type, operation and task execution
-//! id, and no secret value anywhere, whatever the log level.
-
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+//! id, and no secret value (nor the key sealing resource metadata)
+//! anywhere, whatever the log level.
 
 use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::{admin, core};
 use agent_core::proto::flyteidl2::{connector, core as core2, task};
 use agent_core::testing::task_template;
+use agent_tests::server_process::ServerProcess;
 use tonic::transport::Channel;
 
 const CONNECTION_SECRET: &str = "sk-connection-7f3a9";
 const ENV_SECRET: &str = "env-secret-c41d2";
 const FILE_SECRET: &str = "file-secret-e88b0";
-
-/// The server process, killed when dropped, its log lines read as they
-/// come (a full pipe would stall it).
-struct Server {
-    child: Child,
-    address: String,
-    lines: Option<std::thread::JoinHandle<Vec<String>>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+const SEAL_KEY: &str = "seal-key-5d1e0-that-is-long-enough-to-seal";
 
 /// Starts the test agent server with JSON logs at `log_level`, a secret in
-/// the environment and one in a secrets directory.
-fn start(log_level: &str, secrets_dir: &std::path::Path) -> Server {
-    let port = free_port();
-    let metrics_port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_interop-agent-server"))
-        .args(["--host", "127.0.0.1", "--log-format", "json"])
-        .args(["--port", &port.to_string()])
-        .args(["--prometheus-port", &metrics_port.to_string()])
-        .env("RUST_LOG", log_level)
-        .env("_FSEC_OPENAI_API_KEY", ENV_SECRET)
-        .env("FLYTE_SECRETS_DEFAULT_DIR", secrets_dir)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start interop-agent-server");
-    let stderr = child.stderr.take().expect("a piped stderr");
-    let lines = std::thread::spawn(move || {
-        BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .collect()
-    });
-    Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-        lines: Some(lines),
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn connect(address: &str) -> Channel {
-    for _ in 0..200 {
-        if let Ok(channel) = Channel::from_shared(address.to_string())
-            .unwrap()
-            .connect()
-            .await
-        {
-            return channel;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the server never listened on {address}");
-}
-
-/// Stops the server with SIGTERM and answers every line it logged. Waits
-/// off the runtime, which must go on closing the test's connections for
-/// the server to finish.
-async fn stop(mut server: Server) -> Vec<String> {
-    tokio::task::spawn_blocking(move || {
-        let _ = Command::new("kill")
-            .args(["-TERM", &server.child.id().to_string()])
-            .status();
-        let _ = server.child.wait();
-        let lines = server.lines.take().expect("read once");
-        lines.join().expect("the log reader")
-    })
-    .await
-    .expect("the stopping thread")
+/// the environment, one in a secrets directory, and a key sealing the
+/// resource metadata.
+fn start(log_level: &str, secrets_dir: &std::path::Path) -> ServerProcess {
+    ServerProcess::start(
+        env!("CARGO_BIN_EXE_interop-agent-server").as_ref(),
+        &["--log-format", "json"],
+        &[
+            ("RUST_LOG", log_level),
+            ("_FSEC_OPENAI_API_KEY", ENV_SECRET),
+            (
+                "FLYTE_SECRETS_DEFAULT_DIR",
+                secrets_dir.to_str().expect("a UTF-8 temporary directory"),
+            ),
+            ("FLYTE_AGENT_SEAL_KEY", SEAL_KEY),
+        ],
+    )
 }
 
 fn secret_reader(group: &str, key: &str) -> core::TaskTemplate {
@@ -239,14 +174,20 @@ fn secrets_dir(name: &str) -> std::path::PathBuf {
 async fn no_secret_reaches_the_logs_even_at_trace_level() {
     let dir = secrets_dir("trace");
     let server = start("trace", &dir);
-    session(connect(&server.address).await).await;
-    let lines = stop(server).await;
+    session(server.connect().await).await;
+    let lines = server.stop().await;
     assert!(
         lines.len() > 20,
         "a trace-level session logs plenty: {lines:?}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("resource metadata is sealed")),
+        "the seal key was read: {lines:?}"
+    );
     for line in &lines {
-        for secret in [CONNECTION_SECRET, ENV_SECRET, FILE_SECRET] {
+        for secret in [CONNECTION_SECRET, ENV_SECRET, FILE_SECRET, SEAL_KEY] {
             assert!(!line.contains(secret), "a secret in the logs: {line}");
         }
     }
@@ -257,7 +198,7 @@ async fn no_secret_reaches_the_logs_even_at_trace_level() {
 async fn json_logs_carry_the_task_type_operation_and_execution_id() {
     let dir = secrets_dir("json");
     let server = start("info", &dir);
-    let channel = connect(&server.address).await;
+    let channel = server.connect().await;
     session(channel.clone()).await;
     use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgentServiceClient;
     AsyncAgentServiceClient::new(channel)
@@ -268,7 +209,7 @@ async fn json_logs_carry_the_task_type_operation_and_execution_id() {
         })
         .await
         .unwrap();
-    let lines = stop(server).await;
+    let lines = server.stop().await;
     let records: Vec<serde_json::Value> = lines
         .iter()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))

@@ -4,10 +4,13 @@
 //! duplicates, reads offloaded inputs, runs the agent within the worker
 //! limit (a panic becomes an error) with its [`Storage`] as the current
 //! one, writes outputs too large to answer inline to the output prefix, and
-//! answers in the core's own types.
+//! answers in the core's own types. With a [`Seal`], the metadata it hands
+//! out is sealed, and what comes back is opened before any agent sees it.
 
 mod inputs;
 mod outputs;
+#[cfg(test)]
+mod properties;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -21,6 +24,7 @@ use crate::limits::{CallLimits, Slots};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
 use crate::resource::ResourceParts;
+use crate::seal::Seal;
 use crate::storage::Storage;
 use crate::{
     AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
@@ -105,6 +109,7 @@ pub struct Dispatcher {
     slots: Arc<Slots>,
     storage: Storage,
     max_inline_output_bytes: usize,
+    seal: Option<Arc<Seal>>,
 }
 
 impl Dispatcher {
@@ -120,6 +125,7 @@ impl Dispatcher {
             slots: Arc::new(slots),
             storage: Storage::default(),
             max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
+            seal: None,
         }
     }
 
@@ -156,6 +162,14 @@ impl Dispatcher {
         self
     }
 
+    /// Seals every metadata handed out with `seal`, and refuses metadata
+    /// that comes back changed or unsealed with `INVALID_ARGUMENT` before
+    /// any agent sees it.
+    pub fn seal(mut self, seal: Seal) -> Self {
+        self.seal = Some(Arc::new(seal));
+        self
+    }
+
     /// The agents served.
     pub fn registry(&self) -> &Arc<Registry> {
         &self.registry
@@ -169,6 +183,7 @@ impl Dispatcher {
         let agent = Arc::clone(self.registry.async_agent(&category)?);
         let key = agent.idempotent().then(|| key::create(&task));
         let storage = self.storage.clone();
+        let sealed_for = category.clone();
         // Boxed: a task is kilobytes, and every future holding it would
         // carry it again.
         let call = self.contained(
@@ -179,10 +194,11 @@ impl Dispatcher {
                 agent.create(task).await
             }),
         );
-        match key {
+        let resource_meta = match key {
             Some(key) => self.guarded(key, self.answer_ttl, call).await,
             None => call.await,
-        }
+        }?;
+        Ok(self.sealed(&sealed_for, resource_meta))
     }
 
     /// Runs `task` with its sync agent and answers the final state. Duplicate
@@ -234,9 +250,10 @@ impl Dispatcher {
     /// async agent, or the finished run of a sync agent, whose metadata then
     /// holds its result (for protocols with no sync service, as Flyte 2).
     pub async fn submit(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
+        let category = task.task_category();
         match self.start(task).await? {
             Started::Job(resource_meta) => Ok(resource_meta),
-            Started::Finished(resource) => Ok(resource.to_bytes()),
+            Started::Finished(resource) => Ok(self.sealed(&category, resource.to_bytes())),
         }
     }
 
@@ -244,7 +261,9 @@ impl Dispatcher {
     /// a sync agent's [`submit`](Self::submit)ted run holds. Outputs too
     /// large to answer inline are written to the job's output prefix.
     pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
-        let agent = match self.registry.get(&job.category)? {
+        let registered = self.registry.get(&job.category)?;
+        let job = self.opened(job)?;
+        let agent = match registered {
             RegisteredAgent::Async(agent) => agent,
             RegisteredAgent::Sync(agent) => {
                 return ResourceParts::from_bytes(&job.resource_meta).map_err(|_| {
@@ -269,7 +288,9 @@ impl Dispatcher {
     /// Stops `job`. A repeated delete of one job succeeds without calling
     /// the agent again; a sync agent's finished run has nothing to stop.
     pub async fn delete(&self, job: Job) -> Result<(), AgentError> {
-        let agent = match self.registry.get(&job.category)? {
+        let registered = self.registry.get(&job.category)?;
+        let job = self.opened(job)?;
+        let agent = match registered {
             RegisteredAgent::Async(agent) => Arc::clone(agent),
             RegisteredAgent::Sync(_) => return Ok(()),
         };
@@ -293,6 +314,7 @@ impl Dispatcher {
         query: MetricsQuery,
     ) -> Result<Vec<core::ExecutionMetricResult>, AgentError> {
         let agent = self.registry.async_agent(&job.category)?;
+        let job = self.opened(job)?;
         let call = agent.get_metrics(&job.resource_meta, query);
         let results = self
             .contained(job.category.clone(), Operation::GetMetrics, call)
@@ -315,6 +337,7 @@ impl Dispatcher {
     /// Reports the logs of `job`.
     pub async fn get_logs(&self, job: Job, query: LogsQuery) -> Result<TaskLogs, AgentError> {
         let agent = self.registry.async_agent(&job.category)?;
+        let job = self.opened(job)?;
         let call = agent.get_logs(&job.resource_meta, query);
         self.contained(job.category.clone(), Operation::GetLogs, call)
             .await
@@ -363,6 +386,23 @@ impl Dispatcher {
                 ))),
             }
         }
+    }
+
+    /// `resource_meta`, sealed for `category` when sealing is on.
+    fn sealed(&self, category: &TaskCategory, resource_meta: Vec<u8>) -> Vec<u8> {
+        match &self.seal {
+            Some(seal) => seal.seal(category, &resource_meta),
+            None => resource_meta,
+        }
+    }
+
+    /// `job`, with its metadata checked against its seal and unwrapped when
+    /// sealing is on.
+    fn opened(&self, mut job: Job) -> Result<Job, AgentError> {
+        if let Some(seal) = &self.seal {
+            job.resource_meta = seal.open(&job.category, &job.resource_meta)?.to_vec();
+        }
+        Ok(job)
     }
 
     /// Where outputs over the inline limit go.

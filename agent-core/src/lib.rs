@@ -21,6 +21,7 @@ pub mod proto;
 mod protobuf_struct;
 pub mod registry;
 pub mod resource;
+pub mod seal;
 pub mod secrets;
 pub mod server;
 pub mod storage;

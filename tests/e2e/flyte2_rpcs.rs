@@ -10,7 +10,7 @@ use tonic::Code;
 use crate::support::{Calls, assert_status, execution, start, template};
 
 /// A Flyte 2 CreateTask request for `task_type` with input `x`, in execution `run`.
-fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRequest {
+pub(crate) fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRequest {
     let v1 = execution(run, 0);
     connector::CreateTaskRequest {
         inputs: Some(task::Inputs {
@@ -31,14 +31,14 @@ fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRe
     }
 }
 
-fn category(name: &str) -> Option<connector::TaskCategory> {
+pub(crate) fn category(name: &str) -> Option<connector::TaskCategory> {
     Some(connector::TaskCategory {
         name: name.into(),
         version: 0,
     })
 }
 
-fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskRequest {
+pub(crate) fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskRequest {
     connector::GetTaskRequest {
         task_category: category(task_type),
         resource_meta,
@@ -46,7 +46,10 @@ fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskReq
     }
 }
 
-fn delete_request(task_type: &str, resource_meta: Vec<u8>) -> connector::DeleteTaskRequest {
+pub(crate) fn delete_request(
+    task_type: &str,
+    resource_meta: Vec<u8>,
+) -> connector::DeleteTaskRequest {
     connector::DeleteTaskRequest {
         task_category: category(task_type),
         resource_meta,
@@ -55,7 +58,7 @@ fn delete_request(task_type: &str, resource_meta: Vec<u8>) -> connector::DeleteT
 }
 
 /// The integer output `name` of a Flyte 2 resource.
-fn int_output(resource: &connector::Resource, name: &str) -> i64 {
+pub(crate) fn int_output(resource: &connector::Resource, name: &str) -> i64 {
     let outputs = resource.outputs.as_ref().expect("outputs");
     let named = outputs
         .literals

@@ -6,6 +6,7 @@ mod faults;
 mod flyte2_rpcs;
 mod idempotency;
 mod metadata_rpcs;
+mod sealed;
 mod server_ops;
 mod support;
 mod sync_rpcs;

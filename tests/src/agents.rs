@@ -4,7 +4,7 @@
 //!
 //! | task type | kind | behaviour |
 //! |---|---|---|
-//! | `echo_async` | async | create counts calls and returns a job holding input `x`; get succeeds with `o0 = 2x`; delete counts calls |
+//! | `echo_async` | async | create counts calls and returns a job holding input `x`; get counts calls and succeeds with `o0 = 2x`; delete counts calls |
 //! | `echo_async` v1 | async | the same at task type version 1, answering `o0 = 3x` |
 //! | `slow_async` | async | create counts calls (and how many run at once) and sleeps 200 ms (to overlap duplicates) |
 //! | `unguarded` | async | like `echo_async`, with `idempotency = "off"` |
@@ -13,6 +13,8 @@
 //! | `hangs` | async | create never answers (until the call deadline abandons it) |
 //! | `with_logs` | async | answers metrics and logs |
 //! | `timer_async` | async | create notes when input `ms` milliseconds are up; get answers RUNNING until then, then SUCCEEDED with `o0 = ms` (FAILED when input `fail` is true); delete counts calls |
+//! | `sleep_async` | async | create holds (counted in `in_flight`) for input `ms` milliseconds, or until input `until` calls were in flight at once, and returns a job holding input `x`; get succeeds with `o0 = 2x` |
+//! | `sleep_sync` | sync | execute holds as `sleep_async` does and succeeds with `o0 = x` |
 //! | `echo_sync` | sync | execute counts calls, sleeps 100 ms, succeeds with `o0 = x + 1` |
 //! | `reads_secret` | sync | reads the secret that `custom` names (`{"group": .., "key": ..}`) and answers `o0 = its length` |
 //! | `blocking_sync` | sync | a plain `fn` `do` that blocks its thread until a second call runs beside it (2 s at most), answering `o0 = x * x` and `overlapped` |
@@ -33,6 +35,8 @@ use agent_core::{LogsQuery, MetricResult, MetricsQuery, Registry, RegistryBuilde
 pub struct Calls {
     /// `create` calls of the echo, slow and unguarded agents.
     pub create: AtomicUsize,
+    /// `get` calls of the echo agent.
+    pub get: AtomicUsize,
     /// `delete` calls of the echo agent.
     pub delete: AtomicUsize,
     /// `execute` calls of the sync echo agent.
@@ -43,10 +47,12 @@ pub struct Calls {
     pub slow_running: AtomicUsize,
     /// The most `create` calls of the slow agent that ran at once.
     pub slow_max_running: AtomicUsize,
-    /// `create` calls of the slow and hanging agents running now.
+    /// Calls of the slow, hanging and sleeping agents running now.
     pub in_flight: AtomicUsize,
-    /// The most `create` calls of the slow and hanging agents that ran at once.
+    /// The most calls of the slow, hanging and sleeping agents that ran at once.
     pub max_in_flight: AtomicUsize,
+    /// Calls of the sleeping agents that ran to their end.
+    pub slept: AtomicUsize,
 }
 
 /// A call counted in [`Calls::in_flight`] until it is dropped (finished or
@@ -110,6 +116,7 @@ impl EchoAgent {
     }
 
     async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        self.calls.get.fetch_add(1, Ordering::SeqCst);
         Ok(echoed(&job, 2))
     }
 
@@ -351,6 +358,60 @@ impl TimerAgent {
     }
 }
 
+/// Holds for input `ms` milliseconds, or until input `until` (when given)
+/// calls were in [`Calls::in_flight`] at once; counted there while it runs
+/// and in [`Calls::slept`] once done. Answers input `x`.
+async fn sleep(calls: &Calls, task: &TaskContext) -> Result<i64, AgentError> {
+    let _in_flight = InFlight::enter(calls);
+    let ms: u64 = task.input("ms")?;
+    let x: i64 = task.input("x")?;
+    let until = match task.inputs.literals.contains_key("until") {
+        true => task.input::<usize>("until")?,
+        false => usize::MAX,
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while tokio::time::Instant::now() < deadline && Calls::of(&calls.max_in_flight) < until {
+        let step = deadline.saturating_duration_since(tokio::time::Instant::now());
+        tokio::time::sleep(step.min(Duration::from_millis(5))).await;
+    }
+    calls.slept.fetch_add(1, Ordering::SeqCst);
+    Ok(x)
+}
+
+/// Takes input `ms` milliseconds to create a job.
+pub struct SleepAgent {
+    calls: Arc<Calls>,
+}
+
+#[async_agent(task_type = "sleep_async", name = "Sleep Agent", register = false)]
+impl SleepAgent {
+    async fn create(&self, task: TaskContext) -> Result<EchoJob, AgentError> {
+        let x = sleep(&self.calls, &task).await?;
+        Ok(EchoJob { job_id: 0, x })
+    }
+
+    async fn get(&self, job: EchoJob) -> Result<Resource, AgentError> {
+        Ok(echoed(&job, 2))
+    }
+
+    async fn delete(&self, _job: EchoJob) -> Result<(), AgentError> {
+        Ok(())
+    }
+}
+
+/// Takes input `ms` milliseconds to answer `o0 = x`.
+pub struct SleepSyncAgent {
+    calls: Arc<Calls>,
+}
+
+#[sync_agent(task_type = "sleep_sync", name = "Sleep Sync Agent", register = false)]
+impl SleepSyncAgent {
+    async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
+        let x = sleep(&self.calls, &task).await?;
+        Ok(Resource::succeeded().output("o0", x))
+    }
+}
+
 /// Answers `o0 = x + 1` for input `x`, after 100 ms.
 pub struct EchoSyncAgent {
     calls: Arc<Calls>,
@@ -484,6 +545,8 @@ pub fn registry_builder(calls: Arc<Calls>) -> RegistryBuilder {
         .async_agent(LogsAgent)
         .async_agent(TimerAgent { calls: calls() })
         .sync_agent(EchoSyncAgent { calls: calls() })
+        .async_agent(SleepAgent { calls: calls() })
+        .sync_agent(SleepSyncAgent { calls: calls() })
         .sync_agent(BlockingSyncAgent::default())
         .sync_agent(SecretReaderAgent)
         .async_agent(BigOutputAgent)

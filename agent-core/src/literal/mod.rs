@@ -45,6 +45,8 @@ mod dataclass;
 pub mod json;
 mod map_builder;
 mod msgpack;
+#[cfg(test)]
+pub(crate) mod properties;
 mod scalar;
 mod structured_dataset;
 

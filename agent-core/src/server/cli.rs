@@ -18,12 +18,17 @@ use super::{AgentServer, ServeError, ServerOptions, TlsFiles, bind, shutdown_sig
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
 use crate::registry::{Registry, RegistryBuilder};
+use crate::seal::{Seal, SealError, SealKey};
 
 /// The gRPC port of `pyflyte serve agent` and flyte-sdk's connector server.
 pub const DEFAULT_PORT: u16 = 8000;
 
 /// The `/metrics` port of `pyflyte serve agent`.
 pub const DEFAULT_PROMETHEUS_PORT: u16 = 9090;
+
+/// The environment variable that may hold the sealing key itself (never a
+/// flag, so that the key stays out of process listings).
+pub const SEAL_KEY_ENV: &str = "FLYTE_AGENT_SEAL_KEY";
 
 /// How the server writes its logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -163,6 +168,22 @@ pub struct ServeArgs {
     /// per line, with the call's span fields) for log pipelines.
     #[arg(long, env = "FLYTE_AGENT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// A file holding the key (32 bytes at least) that seals every
+    /// resource_meta handed out with an HMAC-SHA256 tag; metadata that comes
+    /// back changed or unsealed is refused. The env var FLYTE_AGENT_SEAL_KEY
+    /// may hold the key itself instead. Off by default.
+    #[arg(long, env = "FLYTE_AGENT_SEAL_KEY_FILE", value_name = "FILE")]
+    pub seal_key_file: Option<PathBuf>,
+    /// Files holding keys rotated out: metadata they sealed is still
+    /// accepted, nothing new is sealed with them. Repeat the flag or give a
+    /// comma-separated list.
+    #[arg(
+        long,
+        env = "FLYTE_AGENT_SEAL_PREVIOUS_KEY_FILE",
+        value_name = "FILE",
+        value_delimiter = ','
+    )]
+    pub seal_previous_key_file: Vec<PathBuf>,
     /// Seconds a shutdown waits for the requests in flight.
     #[arg(long, env = "FLYTE_AGENT_SHUTDOWN_GRACE", default_value_t = ServerOptions::default().shutdown_grace.as_secs())]
     pub shutdown_grace: u64,
@@ -231,6 +252,47 @@ impl ServeArgs {
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
             tls: self.tls_files(),
         }
+    }
+
+    /// The seal the flags and [`SEAL_KEY_ENV`] configure: none unless a key
+    /// is given.
+    ///
+    /// Fails when a key file cannot be read, a key is too short, both a key
+    /// file and [`SEAL_KEY_ENV`] are set, or previous keys come without a
+    /// current one.
+    pub fn seal(&self) -> Result<Option<Seal>, SealError> {
+        self.seal_with(std::env::var(SEAL_KEY_ENV).ok())
+    }
+
+    /// [`Self::seal`], with `env_key` as the value of [`SEAL_KEY_ENV`].
+    fn seal_with(&self, env_key: Option<String>) -> Result<Option<Seal>, SealError> {
+        let current = match (&self.seal_key_file, env_key) {
+            (Some(_), Some(_)) => {
+                return Err(SealError::Config(format!(
+                    "both --seal-key-file and {SEAL_KEY_ENV} are set: set one"
+                )));
+            }
+            (Some(path), None) => SealKey::from_file(path)?,
+            (None, Some(text)) => SealKey::from_text(&text, SEAL_KEY_ENV)?,
+            (None, None) if self.seal_previous_key_file.is_empty() => return Ok(None),
+            (None, None) => {
+                return Err(SealError::Config(format!(
+                    "--seal-previous-key-file only opens old metadata: give the current key \
+                     with --seal-key-file or {SEAL_KEY_ENV}"
+                )));
+            }
+        };
+        let previous = self
+            .seal_previous_key_file
+            .iter()
+            .map(|path| SealKey::from_file(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        tracing::info!(
+            key_id = current.id(),
+            previous_keys = previous.len(),
+            "resource metadata is sealed"
+        );
+        Ok(Some(Seal::new(current).previous(previous)))
     }
 
     /// The TLS files the flags name, when TLS is asked for.
@@ -325,8 +387,10 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
             None => shutdown_signal().await,
         }
     };
+    let seal = args.seal()?;
     AgentServer::new(registry)
         .options(args.options())
+        .seal(seal)
         .serve_with_shutdown(grpc, Some(metrics), shutdown)
         .await
 }
@@ -540,6 +604,51 @@ mod tests {
             .unwrap_err();
         assert_eq!(error.kind(), ErrorKind::ArgumentConflict);
         assert!(error.to_string().contains("--prometheus-port"), "{error}");
+    }
+
+    #[test]
+    fn sealing_is_off_unless_a_key_is_given() {
+        assert!(parse(&["agent-server"]).seal_with(None).unwrap().is_none());
+        let key = "k".repeat(40);
+        assert!(
+            parse(&["agent-server"])
+                .seal_with(Some(key))
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn seal_keys_come_from_files_with_previous_ones_for_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, key: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, key).unwrap();
+            path.display().to_string()
+        };
+        let current = file("current", &"c".repeat(40));
+        let old = file("old", &"o".repeat(40));
+        let older = file("older", &"p".repeat(40));
+        let args = parse(&[
+            "agent-server",
+            "--seal-key-file",
+            &current,
+            "--seal-previous-key-file",
+            &format!("{old},{older}"),
+        ]);
+        assert_eq!(args.seal_previous_key_file.len(), 2);
+        assert!(args.seal_with(None).unwrap().is_some());
+
+        let both = args.seal_with(Some("e".repeat(40))).unwrap_err();
+        assert!(both.to_string().contains("set one"), "{both}");
+        let alone = parse(&["agent-server", "--seal-previous-key-file", &old]);
+        let error = alone.seal_with(None).unwrap_err();
+        assert!(error.to_string().contains("--seal-key-file"), "{error}");
+        let short = file("short", "tiny");
+        let error = parse(&["agent-server", "--seal-key-file", &short])
+            .seal_with(None)
+            .unwrap_err();
+        assert!(error.to_string().contains("32 are needed"), "{error}");
     }
 
     #[test]

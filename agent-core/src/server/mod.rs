@@ -10,6 +10,8 @@
 pub mod cli;
 mod flyte1;
 mod flyte2;
+#[cfg(test)]
+mod fuzz;
 mod log_chunks;
 pub mod metrics;
 mod oversize;
@@ -32,6 +34,7 @@ use crate::guard::{
     StoreLocation,
 };
 use crate::limits::CallLimits;
+use crate::seal::{Seal, SealError};
 use crate::storage::Storage;
 use crate::{Registry, RegistryError};
 use metrics::Metrics;
@@ -138,6 +141,9 @@ pub enum ServeError {
          chain and its PEM private key, --tls-client-ca a PEM CA certificate"
     )]
     Tls(tonic::transport::Error),
+    /// A seal key could not be set up.
+    #[error("{0}; check --seal-key-file and --seal-previous-key-file")]
+    Seal(#[from] SealError),
     /// Any other I/O failure.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -149,6 +155,7 @@ pub struct AgentServer {
     options: ServerOptions,
     guard_store: Option<Arc<dyn GuardStore>>,
     storage: Storage,
+    seal: Option<Seal>,
 }
 
 impl AgentServer {
@@ -159,6 +166,7 @@ impl AgentServer {
             options: ServerOptions::default(),
             guard_store: None,
             storage: Storage::default(),
+            seal: None,
         }
     }
 
@@ -182,6 +190,14 @@ impl AgentServer {
         self
     }
 
+    /// Seals the metadata handed out with `seal`, and refuses metadata that
+    /// comes back changed or unsealed (`INVALID_ARGUMENT`). Off by default:
+    /// metadata is then the agent's own bytes (JSON).
+    pub fn seal(mut self, seal: Option<Seal>) -> Self {
+        self.seal = seal;
+        self
+    }
+
     /// The services, health and reflection, ready to be served on any
     /// listener.
     ///
@@ -194,12 +210,15 @@ impl AgentServer {
             None => self.open_guard_store().await?,
         };
         let guard = Guard::new(store).on_store_failure(self.options.idempotency_store_failure);
-        let dispatcher = Dispatcher::new(Arc::clone(&self.registry))
+        let mut dispatcher = Dispatcher::new(Arc::clone(&self.registry))
             .guard(guard)
             .limits(self.options.limits)
             .answer_ttl(self.options.idempotency_ttl)
             .storage(self.storage.clone())
             .max_inline_output_bytes(self.options.max_inline_output_bytes);
+        if let Some(seal) = &self.seal {
+            dispatcher = dispatcher.seal(seal.clone());
+        }
         let shared = Arc::new(Shared {
             dispatcher,
             metrics: Metrics::new(

@@ -5,6 +5,8 @@
 mod async_service;
 mod convert;
 mod metadata_service;
+#[cfg(test)]
+mod properties;
 mod sync_service;
 
 use std::sync::Arc;

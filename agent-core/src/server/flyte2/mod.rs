@@ -5,6 +5,8 @@
 mod async_service;
 mod convert;
 mod metadata_service;
+#[cfg(test)]
+mod properties;
 
 use std::sync::Arc;
 
