@@ -64,3 +64,37 @@ async fn the_sensor_runs_until_the_file_exists() {
     let size = i64::from_literal(&found.outputs.unwrap().literals["size"]).unwrap();
     assert_eq!(size, 5);
 }
+
+#[tokio::test]
+async fn the_local_runner_polls_until_the_file_exists() {
+    use std::time::Duration;
+
+    use agent_core::TaskContext;
+    use agent_core::local::{LocalRunner, Progress};
+
+    let path = std::env::temp_dir().join(format!("file-sensor-local-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let registry = Registry::builder()
+        .async_agent(FileSensorAgent)
+        .build()
+        .unwrap();
+    let runner = LocalRunner::new(registry)
+        .poll_interval(Duration::from_millis(20))
+        .timeout(Duration::from_secs(10))
+        .progress(Progress::hidden());
+    let task = TaskContext::new(task_template(
+        "file_sensor",
+        serde_json::json!({ "path": path }),
+    ));
+    let writer = {
+        let path = path.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            std::fs::write(&path, b"12345").unwrap();
+        })
+    };
+    let outputs = runner.run(task).await.unwrap();
+    writer.await.unwrap();
+    assert_eq!(outputs.get::<i64>("size").unwrap(), 5);
+    std::fs::remove_file(&path).unwrap();
+}

@@ -121,3 +121,21 @@ async fn a_missing_url_is_an_invalid_argument() {
         status.message()
     );
 }
+
+#[tokio::test]
+async fn the_local_runner_answers_the_status_and_body() {
+    use agent_core::TaskContext;
+    use agent_core::local::{LocalRunner, Progress};
+
+    let base = endpoint().await;
+    let registry = Registry::builder()
+        .sync_agent(HttpCallAgent::default())
+        .build()
+        .unwrap();
+    let runner = LocalRunner::new(registry).progress(Progress::hidden());
+    let task = TaskContext::new(task_template("http_call", serde_json::Value::Null))
+        .with_inputs(url_input(format!("{base}/ping")).build().unwrap());
+    let outputs = runner.run(task).await.unwrap();
+    assert_eq!(outputs.get::<i64>("status").unwrap(), 200);
+    assert_eq!(outputs.get::<String>("body").unwrap(), "pong");
+}

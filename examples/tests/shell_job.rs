@@ -264,3 +264,28 @@ async fn inputs_cannot_replace_the_environment() {
     );
     assert_eq!(output::<String>(&resource, "stdout"), "ok");
 }
+
+#[tokio::test]
+async fn the_local_runner_answers_the_script_stdout() {
+    use agent_core::TaskContext;
+    use agent_core::local::{LocalRunner, Progress};
+
+    let jobs_dir = std::env::temp_dir().join(format!("shell-job-local-{}", std::process::id()));
+    let registry = Registry::builder()
+        .async_agent(ShellJobAgent::new(&jobs_dir))
+        .build()
+        .unwrap();
+    let runner = LocalRunner::new(registry)
+        .poll_interval(Duration::from_millis(20))
+        .timeout(Duration::from_secs(10))
+        .progress(Progress::hidden());
+    let task = TaskContext::new(task_template(
+        "shell_job",
+        serde_json::json!({ "script": "echo \"local $x\"" }),
+    ))
+    .with_inputs(LiteralMapBuilder::new().with("x", 7_i64).build().unwrap());
+    let outputs = runner.run(task).await.unwrap();
+    assert_eq!(outputs.get::<String>("stdout").unwrap(), "local 7");
+    assert_eq!(outputs.get::<i64>("exit_code").unwrap(), 0);
+    let _ = std::fs::remove_dir_all(&jobs_dir);
+}
