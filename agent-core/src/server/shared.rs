@@ -130,3 +130,19 @@ impl Drop for Unanswered<'_> {
         }
     }
 }
+
+/// The [`MetricsQuery`](crate::MetricsQuery) of a `GetTaskMetrics` request,
+/// the same on both protocols. A time or step out of range is left unset.
+pub(super) fn metrics_query(
+    queries: Vec<String>,
+    start_time: Option<prost_types::Timestamp>,
+    end_time: Option<prost_types::Timestamp>,
+    step: Option<prost_types::Duration>,
+) -> crate::MetricsQuery {
+    crate::MetricsQuery {
+        queries,
+        start_time: start_time.and_then(|t| t.try_into().ok()),
+        end_time: end_time.and_then(|t| t.try_into().ok()),
+        step: step.and_then(|d| d.try_into().ok()),
+    }
+}

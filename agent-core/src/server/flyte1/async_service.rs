@@ -10,9 +10,9 @@ use super::convert;
 use crate::dispatch::{Job, Operation};
 use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
-use crate::server::shared::Shared;
+use crate::server::shared::{Shared, metrics_query};
 use crate::server::status;
-use crate::{Connection, LogsQuery, MetricsQuery};
+use crate::{Connection, LogsQuery};
 
 /// Serves the async agents of a registry over Flyte 1.
 pub(crate) struct AsyncAgentHandler {
@@ -115,12 +115,12 @@ impl AsyncAgentService for AsyncAgentHandler {
         request: Request<admin::GetTaskMetricsRequest>,
     ) -> Result<Response<admin::GetTaskMetricsResponse>, Status> {
         let request = request.into_inner();
-        let query = MetricsQuery {
-            queries: request.queries,
-            start_time: request.start_time.and_then(|t| t.try_into().ok()),
-            end_time: request.end_time.and_then(|t| t.try_into().ok()),
-            step: request.step.and_then(|d| d.try_into().ok()),
-        };
+        let query = metrics_query(
+            request.queries,
+            request.start_time,
+            request.end_time,
+            request.step,
+        );
         #[allow(deprecated)]
         let job = job(
             request.task_category,

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::convert;
+use crate::LogsQuery;
 use crate::dispatch::Operation;
 use crate::proto::flyteidl2::connector;
 use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
-use crate::server::shared::Shared;
+use crate::server::shared::{Shared, metrics_query};
 use crate::server::status;
-use crate::{LogsQuery, MetricsQuery};
 
 /// Serves every agent of a registry as a Flyte 2 connector.
 pub(crate) struct AsyncConnectorHandler {
@@ -110,12 +110,12 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         request: Request<connector::GetTaskMetricsRequest>,
     ) -> Result<Response<connector::GetTaskMetricsResponse>, Status> {
         let request = request.into_inner();
-        let query = MetricsQuery {
-            queries: request.queries,
-            start_time: request.start_time.and_then(|t| t.try_into().ok()),
-            end_time: request.end_time.and_then(|t| t.try_into().ok()),
-            step: request.step.and_then(|d| d.try_into().ok()),
-        };
+        let query = metrics_query(
+            request.queries,
+            request.start_time,
+            request.end_time,
+            request.step,
+        );
         let job = convert::job(
             request.task_category,
             request.resource_meta,
