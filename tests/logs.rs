@@ -217,17 +217,17 @@ async fn json_logs_carry_the_task_type_operation_and_execution_id() {
     let create = records
         .iter()
         .find(|record| {
-            record["span"]["operation"] == "create"
-                && record["span"]["execution_id"] == "proj/dev/run-logged/n3/logged.task/2"
+            record["fields"]["operation"] == "create"
+                && record["fields"]["execution_id"] == "proj/dev/run-logged/n3/logged.task/2"
         })
         .unwrap_or_else(|| panic!("no create with its execution id: {lines:#?}"));
-    assert_eq!(create["span"]["task_type"], "echo_async");
+    assert_eq!(create["fields"]["task_type"], "echo_async");
     // Successful polls are logged at debug only: Propeller polls every
     // running task.
     assert!(
         !records
             .iter()
-            .any(|record| record["span"]["operation"] == "get"),
+            .any(|record| record["fields"]["operation"] == "get"),
         "{lines:#?}"
     );
     std::fs::remove_dir_all(dir).unwrap();

@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use agent_core::dispatch::Operation;
 use agent_core::server::metrics::{DEFAULT_METRICS_PREFIX, Metrics};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -13,7 +14,7 @@ fn metrics(c: &mut Criterion) {
     let served = (0..8).map(|i| format!("agent_{i}"));
     let metrics = Metrics::new(DEFAULT_METRICS_PREFIX, served).unwrap();
     c.bench_function("metrics/record_served", |b| {
-        b.iter(|| metrics.record("agent_3", "get", Duration::from_micros(40), Ok(())))
+        b.iter(|| metrics.record("agent_3", Operation::Get, Duration::from_micros(40), Ok(())))
     });
     c.bench_function("metrics/record_input_size", |b| {
         b.iter(|| metrics.record_input_size("agent_3", 120))

@@ -17,7 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::FutureExt;
+use futures::{FutureExt, TryFutureExt};
 
 use crate::guard::{Guard, key};
 use crate::limits::{CallLimits, Slots};
@@ -62,6 +62,9 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// How many operations there are.
+    pub const COUNT: usize = 6;
+
     /// The `operation` label flytekit's metrics use.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -178,82 +181,119 @@ impl Dispatcher {
     /// Starts `task`'s job with its async agent, and answers the job's
     /// encoded metadata. Repeats for one task attempt start one job.
     /// Offloaded inputs are read first.
-    pub async fn create(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
+    ///
+    /// The task moves into the agent call at once: the future answered holds
+    /// none of it (a task is kilobytes, and every future holding it would
+    /// carry it again).
+    pub fn create(
+        &self,
+        task: TaskContext,
+    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let category = task.task_category();
-        let agent = Arc::clone(self.registry.async_agent(&category)?);
-        let key = agent.idempotent().then(|| key::create(&task));
-        let storage = self.storage.clone();
-        let sealed_for = category.clone();
-        // Boxed: a task is kilobytes, and every future holding it would
-        // carry it again.
-        let call = self.contained(
-            category,
-            Operation::Create,
-            Box::pin(async move {
-                let task = inputs::read_offloaded(&storage, task).await?;
-                agent.create(task).await
-            }),
-        );
-        let resource_meta = match key {
-            Some(key) => self.guarded(key, self.answer_ttl, call).await,
-            None => call.await,
-        }?;
-        Ok(self.sealed(&sealed_for, resource_meta))
+        let started = self.registry.async_agent(&category).map(|agent| {
+            let agent = Arc::clone(agent);
+            let key = agent.idempotent().then(|| key::create(&task));
+            let storage = self.storage.clone();
+            let call = self.contained(
+                category.clone(),
+                Operation::Create,
+                Box::pin(async move {
+                    let task = inputs::read_offloaded(&storage, task).await?;
+                    agent.create(task).await
+                }),
+            );
+            (key, call)
+        });
+        async move {
+            let (key, call) = started?;
+            let resource_meta = match key {
+                Some(key) => self.guarded(key, self.answer_ttl, call).await,
+                None => call.await,
+            }?;
+            Ok(self.sealed(&category, resource_meta))
+        }
     }
 
     /// Runs `task` with its sync agent and answers the final state. Duplicate
     /// runs in flight run once. Offloaded inputs are read first; outputs
     /// too large to answer inline are written to the output prefix.
-    pub async fn execute(&self, task: TaskContext) -> Result<ResourceParts, AgentError> {
+    ///
+    /// As with [`create`](Self::create), the future answered holds none of
+    /// the task.
+    pub fn execute(
+        &self,
+        task: TaskContext,
+    ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
         let category = task.task_category();
-        let agent = Arc::clone(self.registry.sync_agent(&category)?);
-        let key = agent.idempotent().then(|| key::execute(&task));
-        let output_prefix = task.output_prefix.clone();
-        let storage = self.storage.clone();
-        // Boxed: a task is kilobytes, and every future holding it would
-        // carry it again.
-        let agent_call = self.contained(
-            category.clone(),
-            Operation::Execute,
-            Box::pin(async move {
-                let task = inputs::read_offloaded(&storage, task).await?;
-                agent.execute(task).await
-            }),
-        );
-        let large_outputs = self.large_outputs();
-        let call = Box::pin(async move {
-            let parts = agent_call.await?.into_parts()?;
-            large_outputs
-                .offload(&category, &output_prefix, parts)
-                .await
+        let started = self.registry.sync_agent(&category).map(|agent| {
+            let agent = Arc::clone(agent);
+            let key = agent.idempotent().then(|| key::execute(&task));
+            let output_prefix = task.output_prefix.clone();
+            let storage = self.storage.clone();
+            let agent_call = self.contained(
+                category.clone(),
+                Operation::Execute,
+                Box::pin(async move {
+                    let task = inputs::read_offloaded(&storage, task).await?;
+                    agent.execute(task).await
+                }),
+            );
+            let large_outputs = self.large_outputs();
+            let call = Box::pin(async move {
+                let parts = agent_call.await?.into_parts()?;
+                large_outputs
+                    .offload(&category, &output_prefix, parts)
+                    .await
+            });
+            (key, call)
         });
-        match key {
-            Some(key) => {
-                let call = async move { Ok(call.await?.to_bytes()) };
-                let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
-                ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+        async move {
+            let (key, call) = started?;
+            match key {
+                Some(key) => {
+                    let call = async move { Ok(call.await?.to_bytes()) };
+                    let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+                    ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+                }
+                None => call.await,
             }
-            None => call.await,
         }
     }
 
     /// Starts `task` with whichever agent serves it: creates the job of an
     /// async agent, runs a sync agent to its end.
-    pub async fn start(&self, task: TaskContext) -> Result<Started, AgentError> {
-        match self.registry.get(&task.task_category())? {
-            RegisteredAgent::Async(_) => self.create(task).await.map(Started::Job),
-            RegisteredAgent::Sync(_) => self.execute(task).await.map(Started::Finished),
-        }
+    pub fn start(
+        &self,
+        task: TaskContext,
+    ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
+        let is_sync = self
+            .registry
+            .get(&task.task_category())
+            .map(RegisteredAgent::is_sync);
+        let started = is_sync.map(|is_sync| {
+            if is_sync {
+                self.execute(task).map_ok(Started::Finished).left_future()
+            } else {
+                self.create(task).map_ok(Started::Job).right_future()
+            }
+        });
+        async move { started?.await }
     }
 
     /// Starts `task` as a job, whichever agent serves it: the job of an
     /// async agent, or the finished run of a sync agent, whose metadata then
     /// holds its result (for protocols with no sync service, as Flyte 2).
-    pub async fn submit(&self, task: TaskContext) -> Result<Vec<u8>, AgentError> {
+    pub fn submit(
+        &self,
+        task: TaskContext,
+    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let category = task.task_category();
-        match self.start(task).await? {
-            Started::Job(resource_meta) => Ok(resource_meta),
-            Started::Finished(resource) => Ok(self.sealed(&category, resource.to_bytes())),
+        let started = self.start(task);
+        async move {
+            match started.await? {
+                Started::Job(resource_meta) => Ok(resource_meta),
+                Started::Finished(resource) => Ok(self.sealed(&category, resource.to_bytes())),
+            }
         }
     }
 

@@ -1,15 +1,19 @@
 //! Faulty agents and overload: a hanging agent is abandoned at the call
 //! deadline and frees its worker, a guarded call keeps its worker while it
 //! outlives its caller, one agent cannot take every worker, and callers
-//! beyond the queue are refused at once.
+//! beyond the queue are refused at once, and a message over the size limit,
+//! either way, is `RESOURCE_EXHAUSTED`.
 
 use std::time::Duration;
 
 use agent_core::limits::CallLimits;
+use agent_core::literal::LiteralMapBuilder;
+use agent_core::proto::flyteidl::admin;
 use agent_core::server::ServerOptions;
 use tonic::Code;
 
-use crate::support::{Calls, assert_status, create_request, start_with};
+use crate::support::{Calls, assert_status, create_request, get_request, start_with, template};
+use admin::execute_task_sync_request::Part;
 
 fn limits(
     workers: usize,
@@ -134,4 +138,55 @@ async fn a_message_over_the_size_limit_is_resource_exhausted() {
         .create_task(create_request("echo_async", 1, "small-enough"))
         .await;
     assert!(created.is_ok(), "{created:?}");
+}
+
+#[tokio::test]
+async fn an_answer_over_the_size_limit_is_resource_exhausted() {
+    let options = ServerOptions {
+        max_message_bytes: 1024,
+        ..Default::default()
+    };
+    let (server, _calls) = start_with(options).await;
+    let bytes = || {
+        LiteralMapBuilder::new()
+            .with("bytes", 4096)
+            .build()
+            .unwrap()
+    };
+
+    let mut request = create_request("big_output_async", 0, "big-answer");
+    request.inputs = Some(bytes());
+    let created = server
+        .async_client()
+        .create_task(request)
+        .await
+        .unwrap()
+        .into_inner();
+    let status = server
+        .async_client()
+        .get_task(get_request("big_output_async", created.resource_meta))
+        .await
+        .unwrap_err();
+    assert_status(&status, Code::ResourceExhausted, "--max-message-bytes");
+
+    let messages = vec![
+        admin::ExecuteTaskSyncRequest {
+            part: Some(Part::Header(admin::CreateRequestHeader {
+                template: Some(template("big_output_sync", 0)),
+                ..Default::default()
+            })),
+        },
+        admin::ExecuteTaskSyncRequest {
+            part: Some(Part::Inputs(bytes())),
+        },
+    ];
+    let replies = server
+        .sync_client()
+        .execute_task_sync(futures::stream::iter(messages))
+        .await;
+    let status = match replies {
+        Ok(replies) => replies.into_inner().message().await.unwrap_err(),
+        Err(status) => status,
+    };
+    assert_status(&status, Code::ResourceExhausted, "--max-message-bytes");
 }

@@ -8,6 +8,7 @@
 
 use prost::Message;
 
+use crate::proto::flyteidl::core;
 use crate::{TaskCategory, TaskContext};
 
 /// The key of a create: starting `task`'s job.
@@ -51,17 +52,20 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
     if let Some(id) = &task.execution.task_execution_id
         && let Some(node) = &id.node_execution_id
     {
-        let workflow = node.execution_id.clone().unwrap_or_default();
-        let task = id.task_id.clone().unwrap_or_default();
+        let workflow = node.execution_id.as_ref();
+        let workflow_field =
+            |field: fn(&core::WorkflowExecutionIdentifier) -> &str| workflow.map_or("", field);
+        let task_field =
+            |field: fn(&core::Identifier) -> &str| id.task_id.as_ref().map_or("", field);
         return format!(
             "{prefix}/{}/{}/{}/{}/{}/{}/{}/attempt-{}",
-            workflow.org,
-            workflow.project,
-            workflow.domain,
-            workflow.name,
+            workflow_field(|w| &w.org),
+            workflow_field(|w| &w.project),
+            workflow_field(|w| &w.domain),
+            workflow_field(|w| &w.name),
             node.node_id,
-            task.name,
-            task.version,
+            task_field(|t| &t.name),
+            task_field(|t| &t.version),
             id.retry_attempt
         );
     }

@@ -1,15 +1,17 @@
 //! Prometheus metrics, named as flytekit names them, and the `/metrics`
 //! endpoint that serves them.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+    TextEncoder,
 };
 
 use crate::ErrorKind;
+use crate::dispatch::Operation;
 
 /// The metric name prefix flytekit 1.16 and flyte-sdk write.
 pub const DEFAULT_METRICS_PREFIX: &str = "flyte_connector_";
@@ -27,7 +29,8 @@ pub const OTHER_TASK_TYPES: &str = "other_unknown";
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
-    task_types: Arc<TaskTypeLabels>,
+    served: Arc<HashMap<String, ServedTaskType>>,
+    unknown: Arc<UnknownTaskTypes>,
     success: IntCounterVec,
     failure: IntCounterVec,
     latency: HistogramVec,
@@ -84,10 +87,13 @@ impl Metrics {
         registry.register(Box::new(input_bytes.clone()))?;
         Ok(Metrics {
             registry,
-            task_types: Arc::new(TaskTypeLabels {
-                served: served.into_iter().collect(),
-                unknown: Mutex::new(HashSet::new()),
-            }),
+            served: Arc::new(
+                served
+                    .into_iter()
+                    .map(|task_type| (task_type, ServedTaskType::default()))
+                    .collect(),
+            ),
+            unknown: Arc::new(UnknownTaskTypes::default()),
             success,
             failure,
             latency,
@@ -99,32 +105,55 @@ impl Metrics {
     pub fn record(
         &self,
         task_type: &str,
-        operation: &str,
+        operation: Operation,
         elapsed: Duration,
         outcome: Result<(), ErrorKind>,
     ) {
-        let task_type = self.task_types.label(task_type);
-        self.latency
-            .with_label_values(&[task_type, operation])
-            .observe(elapsed.as_secs_f64());
-        match outcome {
-            Ok(()) => self
-                .success
-                .with_label_values(&[task_type, operation])
-                .inc(),
-            Err(kind) => self
-                .failure
-                .with_label_values(&[task_type, operation, flytekit_error_code(kind)])
-                .inc(),
+        let served = self.served.get(task_type);
+        let task_type = match served {
+            Some(_) => task_type,
+            None => self.unknown.label(task_type),
+        };
+        let labels = [task_type, operation.as_str()];
+        match (outcome, served) {
+            (Ok(()), Some(served)) => {
+                let handles =
+                    served.operations[operation as usize].get_or_init(|| OperationHandles {
+                        latency: self.latency.with_label_values(&labels),
+                        success: self.success.with_label_values(&labels),
+                    });
+                handles.latency.observe(elapsed.as_secs_f64());
+                handles.success.inc();
+            }
+            (Ok(()), None) => {
+                self.latency
+                    .with_label_values(&labels)
+                    .observe(elapsed.as_secs_f64());
+                self.success.with_label_values(&labels).inc();
+            }
+            (Err(kind), _) => {
+                self.latency
+                    .with_label_values(&labels)
+                    .observe(elapsed.as_secs_f64());
+                self.failure
+                    .with_label_values(&[task_type, operation.as_str(), flytekit_error_code(kind)])
+                    .inc();
+            }
         }
     }
 
     /// Records the encoded size of a request's inputs.
     pub fn record_input_size(&self, task_type: &str, bytes: usize) {
-        let task_type = self.task_types.label(task_type);
-        self.input_bytes
-            .with_label_values(&[task_type])
-            .observe(bytes as f64);
+        match self.served.get(task_type) {
+            Some(served) => served
+                .input_bytes
+                .get_or_init(|| self.input_bytes.with_label_values(&[task_type]))
+                .observe(bytes as f64),
+            None => self
+                .input_bytes
+                .with_label_values(&[self.unknown.label(task_type)])
+                .observe(bytes as f64),
+        }
     }
 
     /// The metrics in the Prometheus text format.
@@ -154,21 +183,30 @@ impl Metrics {
     }
 }
 
-/// The `task_type` label of each request: the task type itself when an agent
-/// serves it or it is one of the first few unknown ones, else
-/// [`OTHER_TASK_TYPES`].
-struct TaskTypeLabels {
-    served: HashSet<String>,
-    unknown: Mutex<HashSet<String>>,
+/// The metrics of a served task type, looked up once per label set and
+/// kept: a request then records without hashing its labels again. A label
+/// set appears in `/metrics` once a request has used it, as with flytekit.
+#[derive(Default)]
+struct ServedTaskType {
+    operations: [OnceLock<OperationHandles>; Operation::COUNT],
+    input_bytes: OnceLock<Histogram>,
 }
 
-impl TaskTypeLabels {
+/// The latency histogram and success counter of one task type and operation.
+struct OperationHandles {
+    latency: Histogram,
+    success: IntCounter,
+}
+
+/// The `task_type` label of requests for task types no agent serves: the
+/// task type itself for the first few, else [`OTHER_TASK_TYPES`].
+#[derive(Default)]
+struct UnknownTaskTypes(Mutex<HashSet<String>>);
+
+impl UnknownTaskTypes {
     fn label<'a>(&self, task_type: &'a str) -> &'a str {
-        if self.served.contains(task_type) {
-            return task_type;
-        }
         let mut unknown = self
-            .unknown
+            .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if unknown.contains(task_type) {
@@ -203,16 +241,21 @@ mod tests {
     #[test]
     fn records_under_flytekit_names() {
         let metrics = Metrics::new("flyte_connector_", ["bigquery".to_string()]).unwrap();
-        metrics.record("bigquery", "create", Duration::from_millis(3), Ok(()));
         metrics.record(
             "bigquery",
-            "get",
+            Operation::Create,
+            Duration::from_millis(3),
+            Ok(()),
+        );
+        metrics.record(
+            "bigquery",
+            Operation::Get,
             Duration::from_millis(1),
             Err(ErrorKind::NotFound),
         );
         metrics.record(
             "bigquery",
-            "get",
+            Operation::Get,
             Duration::from_millis(1),
             Err(ErrorKind::InvalidArgument),
         );
@@ -239,12 +282,12 @@ mod tests {
         for i in 0..1000 {
             metrics.record(
                 &format!("nope{i}"),
-                "create",
+                Operation::Create,
                 Duration::ZERO,
                 Err(ErrorKind::NotFound),
             );
         }
-        metrics.record("served", "create", Duration::ZERO, Ok(()));
+        metrics.record("served", Operation::Create, Duration::ZERO, Ok(()));
         let text = metrics.render();
         let labels = text
             .lines()

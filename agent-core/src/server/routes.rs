@@ -6,6 +6,7 @@ use std::sync::Arc;
 use tonic::service::{Routes, RoutesBuilder};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower::util::MapResponseLayer;
 
 use super::metrics::Metrics;
 use super::shared::Shared;
@@ -55,7 +56,7 @@ impl AgentRoutes {
         let router = routes
             .routes()
             .into_axum_router()
-            .layer(axum::middleware::map_response(
+            .layer(MapResponseLayer::new(
                 oversize::resource_exhausted_when_too_large,
             ));
         Ok(AgentRoutes {

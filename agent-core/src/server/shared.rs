@@ -1,7 +1,7 @@
 //! What the services of every protocol share: the dispatcher, the metrics,
-//! and how one call is observed (its span, its metrics, its log line: at
-//! `info`, but for a successful GetTask poll at `debug`; and a warning when
-//! the client gives up on it).
+//! and how one call is observed (its metrics, its log line: at `info`, but
+//! for a successful GetTask poll at `debug`; and a warning when the client
+//! gives up on it).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -25,6 +25,8 @@ pub(crate) struct Shared {
     pub(crate) read_timeout: Duration,
     /// How much log text one `GetTaskLogs` message carries.
     pub(crate) log_body_bytes: usize,
+    /// The largest message the server sends.
+    pub(crate) max_message_bytes: usize,
 }
 
 impl Shared {
@@ -34,9 +36,31 @@ impl Shared {
             .record_input_size(task.task_type(), task.inputs.encoded_len());
     }
 
-    /// Runs `call` for `task_type` and `operation` in a span carrying both
-    /// (and the task execution id, for the calls that name one), records its
-    /// metrics, logs its outcome, and answers its error as a gRPC status.
+    /// `message`, or `RESOURCE_EXHAUSTED` (as the gRPC specification says for
+    /// a message over the limit) when it encodes to more than the server's
+    /// message limit.
+    pub(crate) fn within_limit<M: Message>(&self, message: M) -> Result<M, tonic::Status> {
+        let bytes = message.encoded_len();
+        if bytes > self.max_message_bytes {
+            return Err(tonic::Status::resource_exhausted(format!(
+                "the answer is too large: {bytes} bytes, over the server's limit of {} bytes \
+                 (--max-message-bytes); large outputs belong in storage, under the output prefix",
+                self.max_message_bytes
+            )));
+        }
+        Ok(message)
+    }
+
+    /// Runs `call` for `task_type` and `operation`, records its metrics,
+    /// logs its outcome with both (and the task execution id, for the calls
+    /// that name one), and answers its error as a gRPC status.
+    ///
+    /// The outcome is one event: `info` for a create, delete or sync run,
+    /// `debug` for a successful poll (Propeller polls every running task:
+    /// a line per poll would cost more than the poll), `warn` for a failure.
+    /// The call runs in a `debug` span with the same fields, so that what
+    /// an agent logs carries them when the server runs at `debug`; like a
+    /// request span in tower-http, it costs nothing at `info`.
     pub(crate) async fn observe<T>(
         &self,
         task_type: &str,
@@ -44,44 +68,60 @@ impl Shared {
         execution: Option<&core::TaskExecutionIdentifier>,
         call: impl Future<Output = Result<T, AgentError>>,
     ) -> Result<T, tonic::Status> {
-        let span = tracing::info_span!(
+        let execution_id = execution.map(ExecutionId);
+        let span = tracing::debug_span!(
             "agent_call",
             task_type,
             operation = operation.as_str(),
-            execution_id = tracing::field::Empty,
+            execution_id = execution_id.as_ref().map(tracing::field::display),
         );
-        if let Some(id) = execution {
-            span.record("execution_id", tracing::field::display(ExecutionId(id)));
-        }
-        async {
-            let started = Instant::now();
-            let mut unanswered = Unanswered {
-                task_type,
-                operation,
-                started,
-                answered: false,
-            };
-            let outcome = call.await;
-            unanswered.answered = true;
-            let elapsed = started.elapsed();
-            self.metrics.record(
-                task_type,
-                operation.as_str(),
-                elapsed,
-                outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
-            );
-            let elapsed_ms = elapsed.as_millis() as u64;
-            match &outcome {
-                // Propeller polls every running task: a line per poll would
-                // cost more CPU than the poll itself, and drown the rest.
-                Ok(_) if operation == Operation::Get => tracing::debug!(elapsed_ms, "done"),
-                Ok(_) => tracing::info!(elapsed_ms, "done"),
-                Err(error) => tracing::warn!(kind = ?error.kind(), %error, "failed"),
+        let started = Instant::now();
+        let mut unanswered = Unanswered {
+            task_type,
+            operation,
+            started,
+            answered: false,
+        };
+        let outcome = call.instrument(span).await;
+        unanswered.answered = true;
+        let elapsed = started.elapsed();
+        self.metrics.record(
+            task_type,
+            operation,
+            elapsed,
+            outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
+        );
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let name = operation.as_str();
+        let execution_id = execution_id.as_ref().map(tracing::field::display);
+        match &outcome {
+            Ok(_) if operation == Operation::Get => {
+                tracing::debug!(
+                    task_type,
+                    operation = name,
+                    execution_id,
+                    elapsed_ms,
+                    "done"
+                )
             }
-            outcome.map_err(status::from_agent_error)
+            Ok(_) => tracing::info!(
+                task_type,
+                operation = name,
+                execution_id,
+                elapsed_ms,
+                "done"
+            ),
+            Err(error) => tracing::warn!(
+                task_type,
+                operation = name,
+                execution_id,
+                elapsed_ms,
+                kind = ?error.kind(),
+                %error,
+                "failed"
+            ),
         }
-        .instrument(span)
-        .await
+        outcome.map_err(status::from_agent_error)
     }
 }
 

@@ -56,7 +56,8 @@ impl AsyncAgentService for AsyncAgentHandler {
                 self.shared.dispatcher.create(task),
             )
             .await?;
-        Ok(Response::new(admin::CreateTaskResponse { resource_meta }))
+        let answer = admin::CreateTaskResponse { resource_meta };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     async fn get_task(
@@ -81,9 +82,10 @@ impl AsyncAgentService for AsyncAgentHandler {
                 self.shared.dispatcher.get(job),
             )
             .await?;
-        Ok(Response::new(admin::GetTaskResponse {
+        let answer = admin::GetTaskResponse {
             resource: Some(convert::resource(resource)),
-        }))
+        };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     async fn delete_task(
@@ -134,7 +136,8 @@ impl AsyncAgentService for AsyncAgentHandler {
             .shared
             .observe(&task_type, Operation::GetMetrics, None, call)
             .await?;
-        Ok(Response::new(admin::GetTaskMetricsResponse { results }))
+        let answer = admin::GetTaskMetricsResponse { results };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     type GetTaskLogsStream =
@@ -173,7 +176,10 @@ impl AsyncAgentService for AsyncAgentHandler {
             .map(|body| admin::GetTaskLogsResponse {
                 part: Some(Part::Body(body)),
             });
-        let messages: Vec<_> = std::iter::once(header).chain(bodies).map(Ok).collect();
+        let messages: Vec<_> = std::iter::once(header)
+            .chain(bodies)
+            .map(|message| self.shared.within_limit(message))
+            .collect();
         Ok(Response::new(futures::stream::iter(messages)))
     }
 }

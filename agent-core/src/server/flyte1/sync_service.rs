@@ -100,7 +100,7 @@ impl SyncAgentService for SyncAgentHandler {
             )),
         };
         Ok(Response::new(futures::stream::once(std::future::ready(
-            Ok(response),
+            self.shared.within_limit(response),
         ))))
     }
 }

@@ -49,9 +49,8 @@ impl AsyncConnectorService for AsyncConnectorHandler {
                 self.shared.dispatcher.submit(task),
             )
             .await?;
-        Ok(Response::new(connector::CreateTaskResponse {
-            resource_meta,
-        }))
+        let answer = connector::CreateTaskResponse { resource_meta };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     async fn get_task(
@@ -76,9 +75,10 @@ impl AsyncConnectorService for AsyncConnectorHandler {
                 self.shared.dispatcher.get(job),
             )
             .await?;
-        Ok(Response::new(connector::GetTaskResponse {
+        let answer = connector::GetTaskResponse {
             resource: Some(convert::resource(resource)),
-        }))
+        };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     async fn delete_task(
@@ -129,7 +129,8 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             .shared
             .observe(&task_type, Operation::GetMetrics, None, call)
             .await?;
-        Ok(Response::new(connector::GetTaskMetricsResponse { results }))
+        let answer = connector::GetTaskMetricsResponse { results };
+        Ok(Response::new(self.shared.within_limit(answer)?))
     }
 
     type GetTaskLogsStream =
@@ -168,7 +169,10 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             .map(|body| connector::GetTaskLogsResponse {
                 part: Some(Part::Body(body)),
             });
-        let messages: Vec<_> = std::iter::once(header).chain(bodies).map(Ok).collect();
+        let messages: Vec<_> = std::iter::once(header)
+            .chain(bodies)
+            .map(|message| self.shared.within_limit(message))
+            .collect();
         Ok(Response::new(futures::stream::iter(messages)))
     }
 }
