@@ -6,6 +6,8 @@
 //! guard store: messages are hashed in their protobuf encoding (maps are
 //! ordered, so it is deterministic) with FNV-1a, whose result is fixed.
 
+use std::fmt::Write;
+
 use prost::Message;
 
 use crate::proto::flyteidl::core;
@@ -47,8 +49,15 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 }
 
 fn task_key(operation: &str, task: &TaskContext) -> String {
-    let category = task.task_category();
-    let prefix = format!("{operation}/{}/{}", category.name, category.version);
+    // Written once into a buffer sized for a typical key: creates are keyed
+    // on every call.
+    let mut key = String::with_capacity(192);
+    let template = &task.template;
+    let _ = write!(
+        key,
+        "{operation}/{}/{}",
+        template.r#type, template.task_type_version
+    );
     if let Some(id) = &task.execution.task_execution_id
         && let Some(node) = &id.node_execution_id
     {
@@ -57,8 +66,9 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
             |field: fn(&core::WorkflowExecutionIdentifier) -> &str| workflow.map_or("", field);
         let task_field =
             |field: fn(&core::Identifier) -> &str| id.task_id.as_ref().map_or("", field);
-        return format!(
-            "{prefix}/{}/{}/{}/{}/{}/{}/{}/attempt-{}",
+        let _ = write!(
+            key,
+            "/{}/{}/{}/{}/{}/{}/{}/attempt-{}",
             workflow_field(|w| &w.org),
             workflow_field(|w| &w.project),
             workflow_field(|w| &w.domain),
@@ -68,11 +78,13 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
             task_field(|t| &t.version),
             id.retry_attempt
         );
+        return key;
     }
-    let template = task.template.encode_to_vec();
+    let template = template.encode_to_vec();
     let inputs = task.inputs.encode_to_vec();
     let hash = fnv1a(&[&template, &inputs, task.output_prefix.as_bytes()]);
-    format!("{prefix}/request-{hash:016x}")
+    let _ = write!(key, "/request-{hash:016x}");
+    key
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod fuzz;
 mod log_chunks;
 pub mod metrics;
 mod oversize;
+mod reflection;
 mod routes;
 mod shared;
 pub mod status;
@@ -122,9 +123,6 @@ pub enum ServeError {
     /// The idempotency store could not be set up.
     #[error("{0}; check --idempotency-store")]
     GuardStore(#[from] StoreError),
-    /// The reflection service could not read the protocol descriptors.
-    #[error("gRPC reflection: {0}")]
-    Reflection(#[from] tonic_reflection::server::Error),
     /// A TLS file could not be read.
     #[error("cannot read {flag} {}: {source}", path.display())]
     TlsFile {
@@ -231,7 +229,7 @@ impl AgentServer {
             log_body_bytes: (self.options.max_message_bytes / 4).clamp(1024, 1024 * 1024),
             max_message_bytes: self.options.max_message_bytes,
         });
-        AgentRoutes::new(shared, self.options.max_message_bytes).await
+        Ok(AgentRoutes::new(shared, self.options.max_message_bytes).await)
     }
 
     /// The store [`ServerOptions::idempotency_store`] names; a Redis one is

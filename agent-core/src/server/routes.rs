@@ -10,7 +10,7 @@ use tower::util::MapResponseLayer;
 
 use super::metrics::Metrics;
 use super::shared::Shared;
-use super::{ServeError, flyte1, flyte2, oversize};
+use super::{flyte1, flyte2, oversize, reflection};
 
 /// Every service an agent server answers, ready to be served on any
 /// listener (plain or TLS, behind any tower layer).
@@ -29,11 +29,9 @@ pub fn service_names() -> impl Iterator<Item = &'static str> {
 
 impl AgentRoutes {
     /// Routes to the agent services of `shared`, with health reporting every
-    /// service `SERVING`, and reflection over both protocols.
-    pub(crate) async fn new(
-        shared: Arc<Shared>,
-        max_message_bytes: usize,
-    ) -> Result<Self, ServeError> {
+    /// service `SERVING`, and reflection over both protocols (built on its
+    /// first request).
+    pub(crate) async fn new(shared: Arc<Shared>, max_message_bytes: usize) -> Self {
         let mut routes = RoutesBuilder::default();
         flyte1::add_services(&mut routes, &shared, max_message_bytes);
         flyte2::add_services(&mut routes, &shared, max_message_bytes);
@@ -44,26 +42,21 @@ impl AgentRoutes {
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
         }
-        let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        };
         routes
             .add_service(health_service)
-            .add_service(reflection().build_v1()?)
-            .add_service(reflection().build_v1alpha()?);
+            .add_service(reflection::v1())
+            .add_service(reflection::v1alpha());
         let router = routes
             .routes()
             .into_axum_router()
             .layer(MapResponseLayer::new(
                 oversize::resource_exhausted_when_too_large,
             ));
-        Ok(AgentRoutes {
+        AgentRoutes {
             routes: Routes::from(router),
             health,
             metrics: shared.metrics.clone(),
-        })
+        }
     }
 
     /// The routes, for `tonic::transport::Server::add_routes` or an axum

@@ -30,10 +30,28 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Records the encoded size of the inputs of a task about to start.
-    pub(crate) fn record_inputs(&self, task: &TaskContext) {
+    /// Starts `task` with `start` (a create, a sync run, a submit), observed
+    /// as `operation`: the size of its inputs recorded, its outcome logged
+    /// with its task type and execution id. The task moves into `start` at
+    /// once: the future answered holds none of it.
+    pub(crate) fn observe_start<'a, T, F>(
+        &'a self,
+        task: TaskContext,
+        operation: Operation,
+        start: impl FnOnce(&'a Dispatcher, TaskContext) -> F,
+    ) -> impl Future<Output = Result<T, tonic::Status>> + 'a
+    where
+        F: Future<Output = Result<T, AgentError>> + 'a,
+    {
         self.metrics
             .record_input_size(task.task_type(), task.inputs.encoded_len());
+        let task_type = task.template.r#type.clone();
+        let execution = task.execution.task_execution_id.clone();
+        let call = start(&self.dispatcher, task);
+        async move {
+            self.observe(&task_type, operation, execution.as_ref(), call)
+                .await
+        }
     }
 
     /// `message`, or `RESOURCE_EXHAUSTED` (as the gRPC specification says for

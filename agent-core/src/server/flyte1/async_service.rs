@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use crate::dispatch::{Job, Operation};
+use crate::dispatch::{Dispatcher, Job, Operation};
 use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
 use crate::server::shared::{Shared, metrics_query};
@@ -44,17 +44,9 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::CreateTaskResponse>, Status> {
         let task =
             convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
-        self.shared.record_inputs(&task);
-        let task_type = task.template.r#type.clone();
-        let execution = task.execution.task_execution_id.clone();
         let resource_meta = self
             .shared
-            .observe(
-                &task_type,
-                Operation::Create,
-                execution.as_ref(),
-                self.shared.dispatcher.create(task),
-            )
+            .observe_start(task, Operation::Create, Dispatcher::create)
             .await?;
         let answer = admin::CreateTaskResponse { resource_meta };
         Ok(Response::new(self.shared.within_limit(answer)?))

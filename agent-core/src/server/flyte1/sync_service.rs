@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
-use crate::dispatch::Operation;
+use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
 use crate::server::shared::Shared;
@@ -80,17 +80,9 @@ impl SyncAgentService for SyncAgentHandler {
                 ))
             })??;
         let task = convert::sync_request(header, inputs).map_err(status::from_agent_error)?;
-        self.shared.record_inputs(&task);
-        let task_type = task.template.r#type.clone();
-        let execution = task.execution.task_execution_id.clone();
         let resource = self
             .shared
-            .observe(
-                &task_type,
-                Operation::Execute,
-                execution.as_ref(),
-                self.shared.dispatcher.execute(task),
-            )
+            .observe_start(task, Operation::Execute, Dispatcher::execute)
             .await?;
         let response = admin::ExecuteTaskSyncResponse {
             res: Some(admin::execute_task_sync_response::Res::Header(

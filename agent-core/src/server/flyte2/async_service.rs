@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use crate::LogsQuery;
-use crate::dispatch::Operation;
+use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl2::connector;
 use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
 use crate::server::shared::{Shared, metrics_query};
@@ -27,9 +27,6 @@ impl AsyncConnectorService for AsyncConnectorHandler {
     ) -> Result<Response<connector::CreateTaskResponse>, Status> {
         let task =
             convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
-        self.shared.record_inputs(&task);
-        let task_type = task.template.r#type.clone();
-        let execution = task.execution.task_execution_id.clone();
         let operation = if self
             .shared
             .dispatcher
@@ -42,12 +39,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         };
         let resource_meta = self
             .shared
-            .observe(
-                &task_type,
-                operation,
-                execution.as_ref(),
-                self.shared.dispatcher.submit(task),
-            )
+            .observe_start(task, operation, Dispatcher::submit)
             .await?;
         let answer = connector::CreateTaskResponse { resource_meta };
         Ok(Response::new(self.shared.within_limit(answer)?))
