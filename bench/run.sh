@@ -2,9 +2,10 @@
 # Measures an agent server against a bare tonic server answering constants,
 # in one run on this machine, and prints one Markdown table of ratios.
 #
-#   bench/run.sh [--duration SECS] [--out FILE]
+#   bench/run.sh [--duration SECS] [--out FILE] [--python]
 #
-# Builds in release; starts `bench-agent-server` (default flags but for its
+# Builds with the production profile (release, optimised across crates, as
+# deployed); starts `bench-agent-server` (default flags but for its
 # loopback ports) and `baseline-server` in turn on CPU 0, the load generator
 # (`agent-bench`) on CPU 1; runs every RPC of both protocols at concurrency
 # 1, 16 and 64 after a one-second warm-up; reads the server's CPU time
@@ -12,16 +13,27 @@
 # (/proc/PID/status) and the time from its start to its first answered
 # ListAgents. The raw figures (one JSON object per run) go to
 # target/bench/results.jsonl; the table to stdout and to --out when given.
+#
+# --python also measures, in the same run and the same way, the same agents
+# written in Python on their framework's own server, and adds a table of ours
+# beside them: flytekit 1.16's (`pyflyte serve agent`, bench/python/
+# bench_agents.py; Flyte 1 only) and flyte-sdk 2's connector server (`c0`,
+# bench/python/bench_connectors.py; Flyte 2 only). Their Pythons: the
+# FLYTEKIT_PYTHON and FLYTE_SDK_PYTHON that tests/tools/setup.sh prints (run
+# when either is unset); flyte-sdk's needs its `connector` extra, else one is
+# made in target/bench-flyte-sdk-venv. Their output goes to target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=5
 out=""
+python=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        --python) python=1; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -34,9 +46,51 @@ else
     server_cpu=0 load_cpu=0
 fi
 
-cargo build --release --locked -p agent-bench -p agent-examples \
+# A program given by a relative path, made absolute (the Python servers run
+# in bench/python); a name or an absolute path as it is.
+absolute() {
+    case "$1" in
+        /*|"") echo "$1" ;;
+        */*) echo "$PWD/$1" ;;
+        *) echo "$1" ;;
+    esac
+}
+
+# A Python with flyte-sdk's connector server: FLYTE_SDK_PYTHON when it has
+# the `connector` extra (grpcio, its health service, prometheus-client), else
+# a venv of its own with tests/tools/flyte-sdk-requirements.txt's pin of flyte.
+flyte_sdk_connector_python() {
+    # (flyte prints a failed import's traceback to stdout: both are silenced)
+    local check="import flyte.connectors._server, grpc_health, prometheus_client"
+    if [ -n "${FLYTE_SDK_PYTHON:-}" ] && "$FLYTE_SDK_PYTHON" -c "$check" >/dev/null 2>&1; then
+        absolute "$FLYTE_SDK_PYTHON"
+        return
+    fi
+    local venv="$PWD/target/bench-flyte-sdk-venv"
+    if ! "$venv/bin/python" -c "$check" >/dev/null 2>&1; then
+        local pin
+        pin=$(sed -n 's/^flyte==/flyte[connector]==/p' tests/tools/flyte-sdk-requirements.txt)
+        [ -n "$pin" ] || { echo "bench/run.sh: no flyte== pin in tests/tools/flyte-sdk-requirements.txt" >&2; exit 1; }
+        echo "bench/run.sh: creating $venv ($pin)" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$pin" >&2
+    fi
+    echo "$venv/bin/python"
+}
+
+# With --python: the Pythons of the two Python servers.
+if [ "$python" = 1 ]; then
+    if [ -z "${FLYTEKIT_PYTHON:-}" ] || [ -z "${FLYTE_SDK_PYTHON:-}" ]; then
+        exports=$(tests/tools/setup.sh)
+        eval "$exports"
+    fi
+    flytekit_python=$(absolute "$FLYTEKIT_PYTHON")
+    flyte_sdk_python=$(flyte_sdk_connector_python)
+fi
+
+cargo build --profile production --locked -p agent-bench -p agent-examples \
     --bin agent-bench --bin baseline-server --bin bench-agent-server >&2
-bin=target/release
+bin=target/production
 work=target/bench
 mkdir -p "$work"
 results="$work/results.jsonl"
@@ -89,34 +143,50 @@ rps_of() {
     python3 -c 'import json, sys; print(round(json.loads(sys.argv[1])["rps"]))' "$1"
 }
 
-# serve NAME COMMAND...: starts the server on CPU 0 with a fresh port, times
-# its start to the first answered ListAgents, records its idle RSS, runs
-# every case against it, and stops it.
+# serve NAME PROTOCOLS WAIT LOG COMMAND...: starts COMMAND --port PORT on
+# CPU 0 with a fresh port, its output to LOG; times its start to the first
+# answered list call (ListAgents, or ListConnectors when PROTOCOLS, a
+# space-separated list, starts with flyte2), waiting at most WAIT seconds;
+# records its idle RSS; runs every case of PROTOCOLS against it (the sync
+# run with flyte1, the unguarded creates for ours); and stops it.
 serve() {
-    local name=$1; shift
+    local name=$1 wait_secs=$3 log=$4
+    local protocols; read -ra protocols <<<"$2"
+    shift 4
     local port; port=$(free_port)
     local ready_file="$work/$name.ready"
-    load --addr "127.0.0.1:$port" --probe-ready 60 >"$ready_file" &
+    load --addr "127.0.0.1:$port" --protocol "${protocols[0]}" --probe-ready "$wait_secs" >"$ready_file" &
     local probe=$!
     pids+=("$probe")
     sleep 0.3
     local started; started=$(date +%s%N)
-    taskset -c "$server_cpu" "$@" --port "$port" >/dev/null 2>&1 &
+    taskset -c "$server_cpu" "$@" --port "$port" >"$log" 2>&1 &
     local pid=$!
     pids+=("$pid")
-    wait "$probe"
+    # Until the probe has its answer or gives up, or the server exits.
+    local status=0
+    wait -n "$probe" "$pid" || status=$?
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "bench/run.sh: $name exited before answering (its output: $log)" >&2
+        exit 1
+    elif [ "$status" -ne 0 ]; then
+        echo "bench/run.sh: $name did not answer within ${wait_secs}s (its output: $log)" >&2
+        exit 1
+    fi
     local ready; ready=$(cat "$ready_file")
     sleep 1
     printf '{"server":"%s","kind":"start","start_ms":%s,"idle_rss_kib":%s}\n' \
         "$name" "$(python3 -c "print(($ready - $started) / 1e6)")" "$(rss_kib "$pid")" >>"$results"
     echo "$name: listening on $port (pid $pid)" >&2
     for concurrency in 1 16 64; do
-        for protocol in flyte1 flyte2; do
+        for protocol in "${protocols[@]}"; do
             for rpc in create get delete list mixed; do
                 measure "$name" "$pid" "$port" "$protocol" "$rpc" bench_async "$concurrency"
             done
         done
-        measure "$name" "$pid" "$port" flyte1 sync bench_sync "$concurrency"
+        if [[ " ${protocols[*]} " == *" flyte1 "* ]]; then
+            measure "$name" "$pid" "$port" flyte1 sync bench_sync "$concurrency"
+        fi
         if [ "$name" = ours ]; then
             measure "$name" "$pid" "$port" flyte1 create bench_async_unguarded "$concurrency"
         fi
@@ -125,8 +195,20 @@ serve() {
     wait "$pid" 2>/dev/null || true
 }
 
-serve ours "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)"
-serve baseline "$bin/baseline-server" --host 127.0.0.1
+serve ours "flyte1 flyte2" 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)"
+serve baseline "flyte1 flyte2" 60 /dev/null "$bin/baseline-server" --host 127.0.0.1
+
+# With --python: flytekit's agent server (Flyte 1) and flyte-sdk's connector
+# server (Flyte 2), run in bench/python where their agents are; they start in
+# seconds, so they get two minutes to answer.
+if [ "$python" = 1 ]; then
+    serve flytekit flyte1 120 "$work/flytekit.log" env -C bench/python "$flytekit_python" -c \
+        "import sys; from flytekit.clis.sdk_in_container.pyflyte import main; sys.argv[0]='pyflyte'; sys.exit(main())" \
+        serve agent --prometheus_port "$(free_port)" --modules bench_agents
+    serve flyte-sdk flyte2 120 "$work/flyte-sdk.log" env -C bench/python "$flyte_sdk_python" -c \
+        "import sys; from flyte._bin.connect import main; sys.argv[0]='c0'; sys.exit(main())" \
+        --prometheus_port "$(free_port)" --modules bench_connectors
+fi
 
 table=$(python3 bench/table.py "$results")
 echo "$table"

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Turns bench/run.sh's results (one JSON object per line) into Markdown:
 start time and idle memory, every run of our server beside the baseline's
-with ratios, and each target met or missed.
+with ratios, and each target met or missed. When the results hold the Python
+servers of `bench/run.sh --python` (`flytekit`, Flyte 1 only; `flyte-sdk`,
+Flyte 2 only), two more tables: their start time and idle memory beside ours,
+and each of their runs beside ours with the ratios ours / Python.
 
     python3 bench/table.py target/bench/results.jsonl
 """
@@ -20,6 +23,8 @@ TARGET_RPCS = [
     ("flyte2", "list", "ListConnectors"),
 ]
 GUARDED, UNGUARDED = "bench_async", "bench_async_unguarded"
+# The Python servers of `bench/run.sh --python`, in the order shown.
+PYTHON_SERVERS = ("flytekit", "flyte-sdk")
 
 
 def load(path):
@@ -97,7 +102,37 @@ def main(path):
              if ("ours", "flyte1", "create", GUARDED, c) in runs and ("ours", "flyte1", "create", UNGUARDED, c) in runs]
     if guard:
         row("guard on / off, CPU per create ≤ 1.1x (c = 1, 16, 64)", max(guard), max(guard) <= 1.1)
+    out.extend(python_tables(starts, runs))
     print("\n".join(out))
+
+
+def python_tables(starts, runs):
+    """The lines of the tables of ours beside the Python servers: none when
+    the results hold no run of theirs."""
+    pythons = [server for server in PYTHON_SERVERS if server in starts or any(key[0] == server for key in runs)]
+    if not pythons:
+        return []
+    out = ["", "| server | start to first list answer (ms) | idle RSS (MiB) |", "|---|---:|---:|"]
+    for server in ("ours", *pythons):
+        if server in starts:
+            s = starts[server]
+            out.append(f"| {server} | {s['start_ms']:.1f} | {s['idle_rss_kib'] / 1024:.1f} |")
+    out.append("")
+    out.append("| protocol | RPC | task type | conc. | Python server | req/s ours | req/s Python | ratio "
+               "| p99 µs ours | p99 µs Python | ratio | CPU µs/req ours | CPU µs/req Python | ratio | errors ours/Python |")
+    out.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for (server, protocol, rpc, task_type, conc), py in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3], kv[0][0])):
+        if server not in pythons:
+            continue
+        ours = runs.get(("ours", protocol, rpc, task_type, conc))
+        if ours is None:
+            continue
+        out.append(
+            f"| {protocol} | {rpc} | {task_type} | {conc} | {server} | {ours['rps']:.0f} | {py['rps']:.0f} | {ratio(ours['rps'], py['rps']):.2f} "
+            f"| {ours['p99']} | {py['p99']} | {ratio(ours['p99'], py['p99']):.2f} "
+            f"| {ours['cpu_us']:.1f} | {py['cpu_us']:.1f} | {ratio(ours['cpu_us'], py['cpu_us']):.2f} "
+            f"| {ours['errors']}/{py['errors']} |")
+    return out
 
 
 if __name__ == "__main__":

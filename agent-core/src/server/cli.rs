@@ -337,7 +337,7 @@ pub async fn serve_cli() -> Result<(), ServeError> {
 pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError> {
     let (args, matches) =
         ServeArgs::parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
-    init_logging(args.log_format);
+    let _logs_flushed_on_return = init_logging(args.log_format);
     let registry = registry.collected().build()?;
     if args.check_config {
         // The TLS files are read as a start reads them.
@@ -467,16 +467,25 @@ async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeErr
 }
 
 /// Logs to stderr in `format`, filtered by `RUST_LOG` (`info` by default).
-fn init_logging(format: LogFormat) {
+///
+/// Lines are written by a thread of their own, through a buffer flushed
+/// whenever no line waits: a request never waits on stderr, and a busy
+/// server writes many lines per system call. Should that thread fall
+/// 128,000 lines behind, new lines are dropped rather than stall requests.
+/// The guard answered flushes what is left when dropped.
+fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (stderr, flushed) =
+        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(stderr);
     let _ = match format {
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
         LogFormat::Json => logs.json().with_current_span(true).try_init(),
     };
+    flushed
 }
 
 #[cfg(test)]
