@@ -466,18 +466,23 @@ async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeErr
     Err(last_error.expect("at least one host was tried"))
 }
 
+/// How many log lines may wait for the writer thread. The queue is allocated
+/// whole at start-up (32 bytes a line).
+const LOG_QUEUE_LINES: usize = 8192;
+
 /// Logs to stderr in `format`, filtered by `RUST_LOG` (`info` by default).
 ///
 /// Lines are written by a thread of their own, through a buffer flushed
 /// whenever no line waits: a request never waits on stderr, and a busy
 /// server writes many lines per system call. Should that thread fall
-/// 128,000 lines behind, new lines are dropped rather than stall requests.
-/// The guard answered flushes what is left when dropped.
+/// [`LOG_QUEUE_LINES`] behind, new lines are dropped rather than stall
+/// requests. The guard answered flushes what is left when dropped.
 fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (stderr, flushed) =
-        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
+    let (stderr, flushed) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(stderr);
