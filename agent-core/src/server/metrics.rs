@@ -125,19 +125,22 @@ impl Metrics {
                 handles.latency.observe(elapsed.as_secs_f64());
                 handles.success.inc();
             }
-            (Ok(()), None) => {
+            // Unknown task types and failures, both rare: looked up each time.
+            (outcome, _) => {
                 self.latency
                     .with_label_values(&labels)
                     .observe(elapsed.as_secs_f64());
-                self.success.with_label_values(&labels).inc();
-            }
-            (Err(kind), _) => {
-                self.latency
-                    .with_label_values(&labels)
-                    .observe(elapsed.as_secs_f64());
-                self.failure
-                    .with_label_values(&[task_type, operation.as_str(), flytekit_error_code(kind)])
-                    .inc();
+                match outcome {
+                    Ok(()) => self.success.with_label_values(&labels).inc(),
+                    Err(kind) => self
+                        .failure
+                        .with_label_values(&[
+                            task_type,
+                            operation.as_str(),
+                            flytekit_error_code(kind),
+                        ])
+                        .inc(),
+                }
             }
         }
     }
@@ -232,6 +235,33 @@ fn flytekit_error_code(kind: ErrorKind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_operation_has_a_slot_of_its_own() {
+        // Exhaustive: an operation added to `Operation` stops this test
+        // compiling until it is listed here, where COUNT must cover it.
+        let listed = |operation| match operation {
+            Operation::Create
+            | Operation::Get
+            | Operation::Delete
+            | Operation::GetMetrics
+            | Operation::GetLogs
+            | Operation::Execute => operation as usize,
+        };
+        let mut slots: Vec<usize> = [
+            Operation::Create,
+            Operation::Get,
+            Operation::Delete,
+            Operation::GetMetrics,
+            Operation::GetLogs,
+            Operation::Execute,
+        ]
+        .map(listed)
+        .to_vec();
+        slots.sort_unstable();
+        slots.dedup();
+        assert_eq!(slots, (0..Operation::COUNT).collect::<Vec<_>>());
+    }
 
     #[test]
     fn an_invalid_prefix_is_an_error() {
