@@ -201,7 +201,7 @@ async fn run_over_flyte1(
         .await
         .unwrap()
         .into_inner();
-    for _ in 0..100 {
+    until_succeeded(&task_type, async || {
         let resource = client
             .get_task(admin::GetTaskRequest {
                 task_category: Some(admin::TaskCategory {
@@ -216,23 +216,10 @@ async fn run_over_flyte1(
             .into_inner()
             .resource
             .expect("a resource");
-        if resource.phase == Phase::Succeeded as i32 {
-            return outputs_json(&resource.outputs.expect("outputs"));
-        }
-        assert!(
-            [
-                Phase::Queued as i32,
-                Phase::Running as i32,
-                Phase::Initializing as i32
-            ]
-            .contains(&resource.phase),
-            "phase {} ({})",
-            resource.phase,
-            resource.message
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the {task_type} job did not end within 10 s");
+        let outputs = resource.outputs.map(|outputs| outputs_json(&outputs));
+        (resource.phase, resource.message, outputs)
+    })
+    .await
 }
 
 /// Runs a template over Flyte 2, as its connector plugin does:
@@ -265,7 +252,7 @@ async fn run_over_flyte2(
         .await
         .unwrap()
         .into_inner();
-    for _ in 0..100 {
+    until_succeeded(&task_type, async || {
         let resource = client
             .get_task(connector::GetTaskRequest {
                 task_category: Some(connector::TaskCategory {
@@ -280,16 +267,32 @@ async fn run_over_flyte2(
             .into_inner()
             .resource
             .expect("a resource");
-        if resource.phase == Phase::Succeeded as i32 {
-            let outputs = resource.outputs.expect("outputs");
-            let map = core::LiteralMap {
+        let outputs = resource.outputs.map(|outputs| {
+            outputs_json(&core::LiteralMap {
                 literals: outputs
                     .literals
                     .into_iter()
                     .map(|named| (named.name, named.value.expect("a value")))
                     .collect(),
-            };
-            return outputs_json(&map);
+            })
+        });
+        (resource.phase, resource.message, outputs)
+    })
+    .await
+}
+
+/// Calls `get_task` every 100 ms, for 10 s at most, until the job of
+/// `task_type` succeeds; answers its outputs. `get_task` answers the phase,
+/// the message and the outputs, if any; a phase other than queued,
+/// initializing or running fails the test.
+async fn until_succeeded(
+    task_type: &str,
+    mut get_task: impl AsyncFnMut() -> (i32, String, Option<Value>),
+) -> Value {
+    for _ in 0..100 {
+        let (phase, message, outputs) = get_task().await;
+        if phase == Phase::Succeeded as i32 {
+            return outputs.expect("outputs");
         }
         assert!(
             [
@@ -297,10 +300,8 @@ async fn run_over_flyte2(
                 Phase::Running as i32,
                 Phase::Initializing as i32
             ]
-            .contains(&resource.phase),
-            "phase {} ({})",
-            resource.phase,
-            resource.message
+            .contains(&phase),
+            "phase {phase} ({message})"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
