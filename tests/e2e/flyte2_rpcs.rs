@@ -1,6 +1,6 @@
 //! Flyte 2 (`flyteidl2.connector`) on the same port as Flyte 1: the same
 //! agents, inputs as named literals, sync agents through
-//! `AsyncConnectorService`, the connector metadata, and the error codes.
+//! `AsyncConnectorService`, the connector metadata, metrics and logs, and the error codes.
 
 use agent_core::proto::flyteidl::core;
 use agent_core::proto::flyteidl2::connector;
@@ -222,4 +222,77 @@ async fn bad_requests_get_clear_statuses() {
         .await
         .unwrap_err();
     assert_status(&status, Code::Internal, "backend is down");
+}
+
+#[tokio::test]
+async fn metrics_and_logs_are_answered_over_flyte2() {
+    let (server, _) = start().await;
+    let mut client = server.connector_client();
+    let meta = br#"{"job_id":7,"x":3}"#.to_vec();
+    let metrics = client
+        .get_task_metrics(connector::GetTaskMetricsRequest {
+            task_category: category("with_logs"),
+            resource_meta: meta.clone(),
+            queries: vec!["cpu".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(metrics.results.len(), 1);
+    assert_eq!(metrics.results[0].metric, "cpu");
+    assert!(
+        metrics.results[0]
+            .data
+            .as_ref()
+            .unwrap()
+            .fields
+            .contains_key("job")
+    );
+
+    let mut stream = client
+        .get_task_logs(connector::GetTaskLogsRequest {
+            task_category: category("with_logs"),
+            resource_meta: meta,
+            lines: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    use connector::get_task_logs_response::Part;
+    let header = stream.message().await.unwrap().unwrap();
+    assert!(matches!(header.part, Some(Part::Header(h)) if h.token == "after-2"));
+    let body = stream.message().await.unwrap().unwrap();
+    let Some(Part::Body(body)) = body.part else {
+        panic!("the second message is the body")
+    };
+    assert_eq!(body.lines.len(), 2);
+    assert_eq!(body.lines[1].message, "job 7 line 1");
+    assert!(stream.message().await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn metrics_and_logs_are_unimplemented_over_flyte2_when_not_provided() {
+    let (server, _) = start().await;
+    let mut client = server.connector_client();
+    let meta = br#"{"job_id":1,"x":1}"#.to_vec();
+    let status = client
+        .get_task_metrics(connector::GetTaskMetricsRequest {
+            task_category: category("echo_async"),
+            resource_meta: meta.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    let status = client
+        .get_task_logs(connector::GetTaskLogsRequest {
+            task_category: category("echo_async"),
+            resource_meta: meta,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
 }
