@@ -217,8 +217,9 @@ pub trait DynAsyncAgent: Send + Sync + 'static {
     fn name(&self) -> String;
     /// See [`AsyncAgent::idempotent`].
     fn idempotent(&self) -> bool;
-    /// Starts the job and answers its encoded metadata.
-    fn create(&self, task: TaskContext) -> BoxFuture<'_, Result<Vec<u8>, AgentError>>;
+    /// Starts the job and answers its encoded metadata. The task comes boxed:
+    /// it is kilobytes, and is unboxed only into the agent's own call.
+    fn create(&self, task: Box<TaskContext>) -> BoxFuture<'_, Result<Vec<u8>, AgentError>>;
     /// Reports the state of the job with the encoded metadata.
     fn get<'a>(
         &'a self,
@@ -258,9 +259,9 @@ impl<A: AsyncAgent> DynAsyncAgent for A {
         AsyncAgent::idempotent(self)
     }
 
-    fn create(&self, task: TaskContext) -> BoxFuture<'_, Result<Vec<u8>, AgentError>> {
+    fn create(&self, task: Box<TaskContext>) -> BoxFuture<'_, Result<Vec<u8>, AgentError>> {
         Box::pin(async move {
-            let metadata = AsyncAgent::create(self, task).await?;
+            let metadata = AsyncAgent::create(self, *task).await?;
             A::encode_metadata(&metadata)
         })
     }
@@ -314,8 +315,8 @@ pub trait DynSyncAgent: Send + Sync + 'static {
     fn name(&self) -> String;
     /// See [`SyncAgent::idempotent`].
     fn idempotent(&self) -> bool;
-    /// Runs the task.
-    fn execute(&self, task: TaskContext) -> BoxFuture<'_, Result<Resource, AgentError>>;
+    /// Runs the task. As in [`DynAsyncAgent::create`], the task comes boxed.
+    fn execute(&self, task: Box<TaskContext>) -> BoxFuture<'_, Result<Resource, AgentError>>;
 }
 
 impl<S: SyncAgent> DynSyncAgent for S {
@@ -331,8 +332,8 @@ impl<S: SyncAgent> DynSyncAgent for S {
         SyncAgent::idempotent(self)
     }
 
-    fn execute(&self, task: TaskContext) -> BoxFuture<'_, Result<Resource, AgentError>> {
-        Box::pin(SyncAgent::execute(self, task))
+    fn execute(&self, task: Box<TaskContext>) -> BoxFuture<'_, Result<Resource, AgentError>> {
+        Box::pin(async move { SyncAgent::execute(self, *task).await })
     }
 }
 

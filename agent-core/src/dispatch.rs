@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures::{FutureExt, TryFutureExt};
 
-use crate::guard::{Guard, key};
+use crate::guard::{Guard, GuardedAnswer, key};
 use crate::limits::{CallLimits, Slots};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
@@ -182,13 +182,14 @@ impl Dispatcher {
     /// encoded metadata. Repeats for one task attempt start one job.
     /// Offloaded inputs are read first.
     ///
-    /// The task moves into the agent call at once: the future answered holds
-    /// none of it (a task is kilobytes, and every future holding it would
-    /// carry it again).
+    /// The task is boxed (a task is kilobytes: it travels to the agent as a
+    /// pointer, not copied into every future on the way), and moves into
+    /// the agent call at once: the future answered holds none of it.
     pub fn create(
         &self,
-        task: TaskContext,
+        task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
+        let task = task.into();
         let category = task.task_category();
         let started = self.registry.async_agent(&category).map(|agent| {
             let agent = Arc::clone(agent);
@@ -218,12 +219,13 @@ impl Dispatcher {
     /// runs in flight run once. Offloaded inputs are read first; outputs
     /// too large to answer inline are written to the output prefix.
     ///
-    /// As with [`create`](Self::create), the future answered holds none of
-    /// the task.
+    /// As with [`create`](Self::create), the task is boxed, and the future
+    /// answered holds none of it.
     pub fn execute(
         &self,
-        task: TaskContext,
+        task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
+        let task = task.into();
         let category = task.task_category();
         let started = self.registry.sync_agent(&category).map(|agent| {
             let agent = Arc::clone(agent);
@@ -251,9 +253,8 @@ impl Dispatcher {
             let (key, call) = started?;
             match key {
                 Some(key) => {
-                    let call = async move { Ok(call.await?.to_bytes()) };
                     let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
-                    ResourceParts::from_bytes(&self.guarded(key, ttl, call).await?)
+                    self.guarded(key, ttl, call).await
                 }
                 None => call.await,
             }
@@ -264,8 +265,9 @@ impl Dispatcher {
     /// async agent, runs a sync agent to its end.
     pub fn start(
         &self,
-        task: TaskContext,
+        task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
+        let task = task.into();
         let is_sync = self
             .registry
             .get(&task.task_category())
@@ -285,8 +287,9 @@ impl Dispatcher {
     /// holds its result (for protocols with no sync service, as Flyte 2).
     pub fn submit(
         &self,
-        task: TaskContext,
+        task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
+        let task = task.into();
         let category = task.task_category();
         let started = self.start(task);
         async move {
@@ -457,12 +460,12 @@ impl Dispatcher {
     /// the guard keeps its answer) even when the caller gives up waiting, so
     /// that a repeat finds the answer instead of starting a second job. The
     /// worker slot `call` takes goes with it.
-    async fn guarded(
+    async fn guarded<T: GuardedAnswer + Send + 'static>(
         &self,
         key: String,
         ttl: Duration,
-        call: impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'static,
-    ) -> Result<Vec<u8>, AgentError> {
+        call: impl Future<Output = Result<T, AgentError>> + Send + 'static,
+    ) -> Result<T, AgentError> {
         let guard = self.guard.clone();
         let work = tokio::spawn(async move { guard.once(&key, ttl, call).await });
         work.await.unwrap_or_else(|_| {

@@ -4,6 +4,7 @@
 use prost::Message;
 use serde::Serialize;
 
+use crate::guard::GuardedAnswer;
 use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder};
 use crate::proto::flyteidl::core;
 use crate::{AgentError, protobuf_struct};
@@ -279,6 +280,18 @@ impl ResourceParts {
             custom_info: stored.custom_info,
             outputs_uri: stored.outputs_uri,
         })
+    }
+}
+
+/// A sync run's result, kept by the guard so that a repeat of the run
+/// answers it again.
+impl GuardedAnswer for ResourceParts {
+    fn to_stored(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
+
+    fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
+        ResourceParts::from_bytes(&stored)
     }
 }
 

@@ -24,8 +24,8 @@ const MAX_HOPS: usize = 4;
 /// cannot be read or does not hold a literal.
 pub(super) async fn read_offloaded(
     storage: &Storage,
-    mut task: TaskContext,
-) -> Result<TaskContext, AgentError> {
+    mut task: Box<TaskContext>,
+) -> Result<Box<TaskContext>, AgentError> {
     if !task.inputs.literals.values().any(holds_offloaded) {
         return Ok(task);
     }
@@ -169,8 +169,8 @@ mod tests {
         }
     }
 
-    fn task(inputs: LiteralMap) -> TaskContext {
-        TaskContext::default().with_inputs(inputs)
+    fn task(inputs: LiteralMap) -> Box<TaskContext> {
+        Box::new(TaskContext::default().with_inputs(inputs))
     }
 
     /// Writes `literal` to `name` in `dir` and answers its path.

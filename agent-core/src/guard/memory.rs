@@ -2,7 +2,7 @@
 //! in count and bytes, the oldest going first.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -30,14 +30,26 @@ impl Default for GuardLimits {
 }
 
 enum Slot {
-    Running(watch::Sender<()>),
-    Done { answer: Vec<u8>, expires: Instant },
+    /// A call holds the key. Callers that wait for it watch `finished`
+    /// (made when the first of them comes), which is dropped when the slot
+    /// is replaced or removed.
+    Running {
+        finished: Option<watch::Sender<()>>,
+    },
+    Done {
+        answer: Vec<u8>,
+        expires: Instant,
+    },
 }
 
+/// The slots by key. A key is allocated once, when first claimed, and shared
+/// with the completion order. Keys (a hundred bytes or so, hashed on every
+/// guarded call) are hashed with foldhash, seeded per process, at a
+/// fraction of SipHash's cost.
 #[derive(Default)]
 struct Slots {
-    by_key: HashMap<String, Slot>,
-    completion_order: VecDeque<(String, Instant)>,
+    by_key: HashMap<Arc<str>, Slot, foldhash::fast::RandomState>,
+    completion_order: VecDeque<(Arc<str>, Instant)>,
     answers: usize,
     answer_bytes: usize,
 }
@@ -58,16 +70,22 @@ impl Slots {
         }
     }
 
-    /// Replaces what `key` holds, keeping the answer counts right.
-    fn insert(&mut self, key: &str, slot: Slot) {
+    /// Replaces what `key` holds, keeping the answer counts right, and
+    /// answers the key as stored.
+    fn insert(&mut self, key: &str, slot: Slot) -> Arc<str> {
         if let Slot::Done { answer, .. } = &slot {
             self.answers += 1;
             self.answer_bytes += answer.len();
         }
-        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(key.to_string(), slot) {
+        let key = match self.by_key.get_key_value(key) {
+            Some((stored, _)) => Arc::clone(stored),
+            None => Arc::from(key),
+        };
+        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(Arc::clone(&key), slot) {
             self.answers -= 1;
             self.answer_bytes -= answer.len();
         }
+        key
     }
 }
 
@@ -110,21 +128,21 @@ impl MemoryGuardStore {
 
     fn claim_now(&self, key: &str) -> Claim {
         let mut slots = self.lock();
-        match slots.by_key.get(key) {
+        match slots.by_key.get_mut(key) {
             Some(Slot::Done { answer, expires }) if *expires > Instant::now() => {
                 return Claim::Completed(answer.clone());
             }
-            Some(Slot::Running(sender)) => {
-                let mut receiver = sender.subscribe();
+            Some(Slot::Running { finished }) => {
+                let finished = finished.get_or_insert_with(|| watch::channel(()).0);
+                let mut receiver = finished.subscribe();
                 return Claim::Pending(Box::pin(async move {
-                    // Resolves when the holder drops the sender: completed or released.
+                    // Resolves when the holder's slot is replaced or removed.
                     while receiver.changed().await.is_ok() {}
                 }));
             }
             _ => {}
         }
-        let (sender, _) = watch::channel(());
-        slots.insert(key, Slot::Running(sender));
+        slots.insert(key, Slot::Running { finished: None });
         Claim::Acquired
     }
 
@@ -132,8 +150,8 @@ impl MemoryGuardStore {
         let now = Instant::now();
         let expires = now + ttl.min(MAX_TTL);
         let mut slots = self.lock();
-        slots.insert(key, Slot::Done { answer, expires });
-        slots.completion_order.push_back((key.to_string(), expires));
+        let key = slots.insert(key, Slot::Done { answer, expires });
+        slots.completion_order.push_back((key, expires));
         while let Some((oldest, oldest_expires)) = slots.completion_order.front().cloned() {
             let over_limits =
                 slots.answers > self.limits.capacity || slots.answer_bytes > self.limits.max_bytes;
@@ -147,7 +165,7 @@ impl MemoryGuardStore {
 
     fn release_now(&self, key: &str) {
         let mut slots = self.lock();
-        if matches!(slots.by_key.get(key), Some(Slot::Running(_))) {
+        if matches!(slots.by_key.get(key), Some(Slot::Running { .. })) {
             slots.by_key.remove(key);
         }
     }

@@ -146,31 +146,33 @@ impl Guard {
 
     /// Runs `call` unless a call with `key` already ran (then answers what it
     /// answered) or is running (then waits for it and answers the same). A
-    /// successful answer is kept for `ttl`.
+    /// successful answer is kept for `ttl`; the caller that ran the call gets
+    /// it as it was, the others as read back from the store.
     ///
     /// When the store cannot claim the key, the call is refused with
     /// `UNAVAILABLE` or run unguarded, as [`OnStoreFailure`] says. A store
     /// that fails to keep an answer is logged, not reported: the call itself
     /// succeeded.
-    pub async fn once<F>(&self, key: &str, ttl: Duration, call: F) -> Result<Vec<u8>, AgentError>
+    pub async fn once<T, F>(&self, key: &str, ttl: Duration, call: F) -> Result<T, AgentError>
     where
-        F: Future<Output = Result<Vec<u8>, AgentError>>,
+        T: GuardedAnswer,
+        F: Future<Output = Result<T, AgentError>>,
     {
         loop {
             match self.store.claim(key).await {
-                Ok(Claim::Completed(answer)) => return Ok(answer),
+                Ok(Claim::Completed(answer)) => return T::from_stored(answer),
                 Ok(Claim::Pending(finished)) => finished.await,
                 Ok(Claim::Acquired) => break,
                 Err(error) => return self.unguarded(key, error, call).await,
             }
         }
         let mut held = HeldClaim {
-            store: Arc::clone(&self.store),
-            key: Some(key.to_string()),
+            store: &self.store,
+            key: Some(key),
         };
         let answer = call.await;
         let stored = match &answer {
-            Ok(answer) => self.store.complete(key, answer.clone(), ttl).await,
+            Ok(answer) => self.store.complete(key, answer.to_stored(), ttl).await,
             Err(_) => self.store.release(key).await,
         };
         match stored {
@@ -182,14 +184,9 @@ impl Guard {
 
     /// `call`, whose key the store could not claim (`error`): refused, or
     /// run without a guard.
-    async fn unguarded<F>(
-        &self,
-        key: &str,
-        error: StoreError,
-        call: F,
-    ) -> Result<Vec<u8>, AgentError>
+    async fn unguarded<T, F>(&self, key: &str, error: StoreError, call: F) -> Result<T, AgentError>
     where
-        F: Future<Output = Result<Vec<u8>, AgentError>>,
+        F: Future<Output = Result<T, AgentError>>,
     {
         let cause = error.described();
         match self.on_store_failure {
@@ -214,6 +211,24 @@ impl Guard {
     }
 }
 
+/// An answer a [`Guard`] keeps: stored as bytes, read back for repeats.
+pub trait GuardedAnswer: Sized {
+    /// The bytes the store keeps.
+    fn to_stored(&self) -> Vec<u8>;
+    /// The answer [`to_stored`](Self::to_stored) wrote.
+    fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError>;
+}
+
+impl GuardedAnswer for Vec<u8> {
+    fn to_stored(&self) -> Vec<u8> {
+        self.clone()
+    }
+
+    fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
+        Ok(stored)
+    }
+}
+
 impl Default for Guard {
     fn default() -> Self {
         Guard::new(Arc::new(MemoryGuardStore::default()))
@@ -222,15 +237,16 @@ impl Default for Guard {
 
 /// A claimed key, released if the call is dropped (cancelled or panicked)
 /// or its answer could not be stored.
-struct HeldClaim {
-    store: Arc<dyn GuardStore>,
-    key: Option<String>,
+struct HeldClaim<'a> {
+    store: &'a Arc<dyn GuardStore>,
+    key: Option<&'a str>,
 }
 
-impl Drop for HeldClaim {
+impl Drop for HeldClaim<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            let store = Arc::clone(&self.store);
+            let store = Arc::clone(self.store);
+            let key = key.to_string();
             if let Ok(runtime) = tokio::runtime::Handle::try_current() {
                 runtime.spawn(async move {
                     if let Err(error) = store.release(&key).await {
@@ -285,7 +301,7 @@ mod tests {
     async fn a_failed_call_is_not_stored() {
         let (guard, store) = guard_with(GuardLimits::default());
         let failed = guard
-            .once("k", HOUR, async { Err(AgentError::internal("boom")) })
+            .once::<Vec<u8>, _>("k", HOUR, async { Err(AgentError::internal("boom")) })
             .await;
         assert!(failed.is_err());
         assert!(store.is_empty());
@@ -298,7 +314,7 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_call_releases_its_key() {
         let (guard, store) = guard_with(GuardLimits::default());
-        let pending = guard.once("k", HOUR, std::future::pending());
+        let pending = guard.once::<Vec<u8>, _>("k", HOUR, std::future::pending());
         let timed_out = tokio::time::timeout(Duration::from_millis(10), pending).await;
         assert!(timed_out.is_err());
         tokio::task::yield_now().await;

@@ -36,9 +36,9 @@ impl Shared {
     /// once: the future answered holds none of it.
     pub(crate) fn observe_start<'a, T, F>(
         &'a self,
-        task: TaskContext,
+        task: Box<TaskContext>,
         operation: Operation,
-        start: impl FnOnce(&'a Dispatcher, TaskContext) -> F,
+        start: impl FnOnce(&'a Dispatcher, Box<TaskContext>) -> F,
     ) -> impl Future<Output = Result<T, tonic::Status>> + 'a
     where
         F: Future<Output = Result<T, AgentError>> + 'a,

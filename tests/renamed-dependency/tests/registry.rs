@@ -15,7 +15,7 @@ async fn agents_declared_through_a_renamed_crate_are_collected_and_run() {
     };
     let task =
         TaskContext::default().with_inputs(LiteralMapBuilder::new().with("n", 41).build().unwrap());
-    let metadata = agent.create(task).await.unwrap();
+    let metadata = agent.create(Box::new(task)).await.unwrap();
     let resource = agent
         .get(&metadata, Connection::default())
         .await
@@ -34,7 +34,7 @@ async fn agents_declared_through_a_renamed_crate_are_collected_and_run() {
         panic!("PingAgent is not collected");
     };
     let resource = agent
-        .execute(TaskContext::default())
+        .execute(Box::default())
         .await
         .unwrap()
         .into_parts()

@@ -9,35 +9,38 @@ use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
 use crate::{AgentError, Phase, TaskCategory, TaskContext};
 
-/// The task a `CreateTaskRequest` describes.
+/// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
 ///
 /// Fails with `INVALID_ARGUMENT` when the template or its type is missing.
-pub(super) fn create_request(request: admin::CreateTaskRequest) -> Result<TaskContext, AgentError> {
+pub(super) fn create_request(
+    request: admin::CreateTaskRequest,
+) -> Result<Box<TaskContext>, AgentError> {
     let template = required_template(request.template, "CreateTaskRequest.template")?;
-    Ok(TaskContext {
+    Ok(Box::new(TaskContext {
         template,
         inputs: request.inputs.unwrap_or_default(),
         output_prefix: request.output_prefix,
         execution: execution(request.task_execution_metadata.unwrap_or_default()),
         connection: Default::default(),
-    })
+    }))
 }
 
-/// The task an `ExecuteTaskSync` call describes in its header and inputs.
+/// The task an `ExecuteTaskSync` call describes in its header and inputs,
+/// boxed for the dispatcher.
 ///
 /// Fails with `INVALID_ARGUMENT` when the template or its type is missing.
 pub(super) fn sync_request(
     header: admin::CreateRequestHeader,
     inputs: core::LiteralMap,
-) -> Result<TaskContext, AgentError> {
+) -> Result<Box<TaskContext>, AgentError> {
     let template = required_template(header.template, "ExecuteTaskSyncRequest.header.template")?;
-    Ok(TaskContext {
+    Ok(Box::new(TaskContext {
         template,
         inputs,
         output_prefix: header.output_prefix,
         execution: execution(header.task_execution_metadata.unwrap_or_default()),
         connection: Default::default(),
-    })
+    }))
 }
 
 fn required_template(

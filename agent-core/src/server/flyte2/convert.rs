@@ -17,13 +17,13 @@ use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
 use crate::{AgentError, Connection, TaskCategory, TaskContext};
 
-/// The task a `CreateTaskRequest` describes.
+/// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
 ///
 /// Fails with `INVALID_ARGUMENT` when the template or its type is missing,
 /// or an input is unnamed, empty or given twice.
 pub(super) fn create_request(
     request: connector::CreateTaskRequest,
-) -> Result<TaskContext, AgentError> {
+) -> Result<Box<TaskContext>, AgentError> {
     let template = request.template.ok_or_else(|| {
         AgentError::invalid_argument(
             "CreateTaskRequest.template is missing: send the template of the task to run",
@@ -34,13 +34,13 @@ pub(super) fn create_request(
             "CreateTaskRequest.template.type is empty: name the task type the request is for",
         ));
     }
-    Ok(TaskContext {
+    Ok(Box::new(TaskContext {
         template,
         inputs: inputs(request.inputs.unwrap_or_default())?,
         output_prefix: request.output_prefix,
         execution: execution(request.task_execution_metadata.unwrap_or_default()),
         connection: connection(request.connection),
-    })
+    }))
 }
 
 /// Named literals as the literal map the core reads.
