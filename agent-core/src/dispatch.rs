@@ -17,7 +17,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{FutureExt, TryFutureExt};
+use futures::{FutureExt, TryFutureExt, future};
 
 use crate::guard::{Guard, GuardedAnswer, key};
 use crate::limits::{CallLimits, Slots};
@@ -182,17 +182,16 @@ impl Dispatcher {
     /// encoded metadata. Repeats for one task attempt start one job.
     /// Offloaded inputs are read first.
     ///
-    /// The task is boxed (a task is kilobytes: it travels to the agent as a
-    /// pointer, not copied into every future on the way), and moves into
-    /// the agent call at once: the future answered holds none of it.
+    /// The task is boxed: a task is kilobytes, and it travels to the agent
+    /// as a pointer instead of being copied into every future on the way.
     pub fn create(
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
-        let category = task.task_category();
-        let started = self.registry.async_agent(&category).map(|agent| {
-            let agent = Arc::clone(agent);
+        async move {
+            let category = task.task_category();
+            let agent = Arc::clone(self.registry.async_agent(&category)?);
             let key = agent.idempotent().then(|| key::create(&task));
             let storage = self.storage.clone();
             let call = self.contained(
@@ -203,10 +202,6 @@ impl Dispatcher {
                     agent.create(task).await
                 }),
             );
-            (key, call)
-        });
-        async move {
-            let (key, call) = started?;
             let resource_meta = match key {
                 Some(key) => self.guarded(key, self.answer_ttl, call).await,
                 None => call.await,
@@ -219,16 +214,15 @@ impl Dispatcher {
     /// runs in flight run once. Offloaded inputs are read first; outputs
     /// too large to answer inline are written to the output prefix.
     ///
-    /// As with [`create`](Self::create), the task is boxed, and the future
-    /// answered holds none of it.
+    /// As with [`create`](Self::create), the task is boxed.
     pub fn execute(
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
         let task = task.into();
-        let category = task.task_category();
-        let started = self.registry.sync_agent(&category).map(|agent| {
-            let agent = Arc::clone(agent);
+        async move {
+            let category = task.task_category();
+            let agent = Arc::clone(self.registry.sync_agent(&category)?);
             let key = agent.idempotent().then(|| key::execute(&task));
             let output_prefix = task.output_prefix.clone();
             let storage = self.storage.clone();
@@ -247,10 +241,6 @@ impl Dispatcher {
                     .offload(&category, &output_prefix, parts)
                     .await
             });
-            (key, call)
-        });
-        async move {
-            let (key, call) = started?;
             match key {
                 Some(key) => {
                     let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
@@ -267,19 +257,26 @@ impl Dispatcher {
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
+        // Combinators, not an async block awaiting `execute` or `create`: a
+        // block would hold that future twice over (captured, then awaited).
         let task = task.into();
         let is_sync = self
             .registry
             .get(&task.task_category())
             .map(RegisteredAgent::is_sync);
-        let started = is_sync.map(|is_sync| {
-            if is_sync {
-                self.execute(task).map_ok(Started::Finished).left_future()
-            } else {
-                self.create(task).map_ok(Started::Job).right_future()
-            }
-        });
-        async move { started?.await }
+        match is_sync {
+            Err(error) => future::err(error).left_future(),
+            Ok(true) => self
+                .execute(task)
+                .map_ok(Started::Finished)
+                .left_future()
+                .right_future(),
+            Ok(false) => self
+                .create(task)
+                .map_ok(Started::Job)
+                .right_future()
+                .right_future(),
+        }
     }
 
     /// Starts `task` as a job, whichever agent serves it: the job of an
@@ -291,13 +288,10 @@ impl Dispatcher {
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
         let category = task.task_category();
-        let started = self.start(task);
-        async move {
-            match started.await? {
-                Started::Job(resource_meta) => Ok(resource_meta),
-                Started::Finished(resource) => Ok(self.sealed(&category, resource.to_bytes())),
-            }
-        }
+        self.start(task).map_ok(move |started| match started {
+            Started::Job(resource_meta) => resource_meta,
+            Started::Finished(resource) => self.sealed(&category, resource.to_bytes()),
+        })
     }
 
     /// Reports the state of `job`: asks its async agent, or reads the result

@@ -41,6 +41,7 @@ impl Shared {
         start: impl FnOnce(&'a Dispatcher, Box<TaskContext>) -> F,
     ) -> impl Future<Output = Result<T, tonic::Status>> + 'a
     where
+        T: 'a,
         F: Future<Output = Result<T, AgentError>> + 'a,
     {
         self.metrics
@@ -48,10 +49,7 @@ impl Shared {
         let task_type = task.template.r#type.clone();
         let execution = task.execution.task_execution_id.clone();
         let call = start(&self.dispatcher, task);
-        async move {
-            self.observe(&task_type, operation, execution.as_ref(), call)
-                .await
-        }
+        self.observe(task_type, operation, execution, call)
     }
 
     /// `message`, or `RESOURCE_EXHAUSTED` (as the gRPC specification says for
@@ -81,12 +79,13 @@ impl Shared {
     /// request span in tower-http, it costs nothing at `info`.
     pub(crate) async fn observe<T>(
         &self,
-        task_type: &str,
+        task_type: String,
         operation: Operation,
-        execution: Option<&core::TaskExecutionIdentifier>,
+        execution: Option<core::TaskExecutionIdentifier>,
         call: impl Future<Output = Result<T, AgentError>>,
     ) -> Result<T, tonic::Status> {
-        let execution_id = execution.map(ExecutionId);
+        let task_type = task_type.as_str();
+        let execution_id = execution.as_ref().map(ExecutionId);
         let span = tracing::debug_span!(
             "agent_call",
             task_type,

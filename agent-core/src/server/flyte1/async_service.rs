@@ -68,7 +68,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let resource = self
             .shared
             .observe(
-                &task_type,
+                task_type,
                 Operation::Get,
                 None,
                 self.shared.dispatcher.get(job),
@@ -95,7 +95,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let task_type = job.category.name.clone();
         self.shared
             .observe(
-                &task_type,
+                task_type,
                 Operation::Delete,
                 None,
                 self.shared.dispatcher.delete(job),
@@ -126,7 +126,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(&task_type, Operation::GetMetrics, None, call)
+            .observe(task_type, Operation::GetMetrics, None, call)
             .await?;
         let answer = admin::GetTaskMetricsResponse { results };
         Ok(Response::new(self.shared.within_limit(answer)?))
@@ -155,7 +155,7 @@ impl AsyncAgentService for AsyncAgentHandler {
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(&task_type, Operation::GetLogs, None, call)
+            .observe(task_type, Operation::GetLogs, None, call)
             .await?;
         use admin::get_task_logs_response::Part;
         let header = admin::GetTaskLogsResponse {

@@ -61,7 +61,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let resource = self
             .shared
             .observe(
-                &task_type,
+                task_type,
                 Operation::Get,
                 None,
                 self.shared.dispatcher.get(job),
@@ -88,7 +88,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let task_type = job.category.name.clone();
         self.shared
             .observe(
-                &task_type,
+                task_type,
                 Operation::Delete,
                 None,
                 self.shared.dispatcher.delete(job),
@@ -119,7 +119,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(&task_type, Operation::GetMetrics, None, call)
+            .observe(task_type, Operation::GetMetrics, None, call)
             .await?;
         let answer = connector::GetTaskMetricsResponse { results };
         Ok(Response::new(self.shared.within_limit(answer)?))
@@ -148,7 +148,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(&task_type, Operation::GetLogs, None, call)
+            .observe(task_type, Operation::GetLogs, None, call)
             .await?;
         use connector::get_task_logs_response::Part;
         let header = connector::GetTaskLogsResponse {
