@@ -297,9 +297,9 @@ impl Dispatcher {
     /// Reports the state of `job`: asks its async agent, or reads the result
     /// a sync agent's [`submit`](Self::submit)ted run holds. Outputs too
     /// large to answer inline are written to the job's output prefix.
-    pub async fn get(&self, job: Job) -> Result<ResourceParts, AgentError> {
+    pub async fn get(&self, mut job: Job) -> Result<ResourceParts, AgentError> {
         let registered = self.registry.get(&job.category)?;
-        let job = self.opened(job)?;
+        self.open(&mut job)?;
         let agent = match registered {
             RegisteredAgent::Async(agent) => agent,
             RegisteredAgent::Sync(agent) => {
@@ -324,9 +324,9 @@ impl Dispatcher {
 
     /// Stops `job`. A repeated delete of one job succeeds without calling
     /// the agent again; a sync agent's finished run has nothing to stop.
-    pub async fn delete(&self, job: Job) -> Result<(), AgentError> {
+    pub async fn delete(&self, mut job: Job) -> Result<(), AgentError> {
         let registered = self.registry.get(&job.category)?;
-        let job = self.opened(job)?;
+        self.open(&mut job)?;
         let agent = match registered {
             RegisteredAgent::Async(agent) => Arc::clone(agent),
             RegisteredAgent::Sync(_) => return Ok(()),
@@ -347,11 +347,11 @@ impl Dispatcher {
     /// Reports the metrics of `job`.
     pub async fn get_metrics(
         &self,
-        job: Job,
+        mut job: Job,
         query: MetricsQuery,
     ) -> Result<Vec<core::ExecutionMetricResult>, AgentError> {
         let agent = self.registry.async_agent(&job.category)?;
-        let job = self.opened(job)?;
+        self.open(&mut job)?;
         let call = agent.get_metrics(&job.resource_meta, query);
         let results = self
             .contained(job.category.clone(), Operation::GetMetrics, call)
@@ -372,9 +372,9 @@ impl Dispatcher {
     }
 
     /// Reports the logs of `job`.
-    pub async fn get_logs(&self, job: Job, query: LogsQuery) -> Result<TaskLogs, AgentError> {
+    pub async fn get_logs(&self, mut job: Job, query: LogsQuery) -> Result<TaskLogs, AgentError> {
         let agent = self.registry.async_agent(&job.category)?;
-        let job = self.opened(job)?;
+        self.open(&mut job)?;
         let call = agent.get_logs(&job.resource_meta, query);
         self.contained(job.category.clone(), Operation::GetLogs, call)
             .await
@@ -433,13 +433,13 @@ impl Dispatcher {
         }
     }
 
-    /// `job`, with its metadata checked against its seal and unwrapped when
-    /// sealing is on.
-    fn opened(&self, mut job: Job) -> Result<Job, AgentError> {
+    /// Checks `job`'s metadata against its seal and unwraps it, when sealing
+    /// is on.
+    fn open(&self, job: &mut Job) -> Result<(), AgentError> {
         if let Some(seal) = &self.seal {
             job.resource_meta = seal.open(&job.category, &job.resource_meta)?.to_vec();
         }
-        Ok(job)
+        Ok(())
     }
 
     /// Where outputs over the inline limit go.

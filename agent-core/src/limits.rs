@@ -42,7 +42,8 @@ impl Default for CallLimits {
 pub(crate) struct Slots {
     limits: CallLimits,
     workers: Arc<Semaphore>,
-    per_agent: HashMap<TaskCategory, Arc<Semaphore>>,
+    /// Looked up on every agent call: hashed with foldhash, not SipHash.
+    per_agent: HashMap<TaskCategory, Arc<Semaphore>, foldhash::fast::RandomState>,
     waiting: AtomicUsize,
 }
 

@@ -132,7 +132,8 @@ pub struct AgentMetadata {
 
 /// Which agent serves which task category.
 pub struct Registry {
-    agents: HashMap<TaskCategory, RegisteredAgent>,
+    /// Looked up on every request: hashed with foldhash, not SipHash.
+    agents: HashMap<TaskCategory, RegisteredAgent, foldhash::fast::RandomState>,
     metadata: Vec<AgentMetadata>,
 }
 
@@ -293,7 +294,7 @@ impl RegistryBuilder {
 
     /// Checks that every category has one agent and builds the registry.
     pub fn build(self) -> Result<Registry, RegistryError> {
-        let mut agents: HashMap<TaskCategory, RegisteredAgent> = HashMap::new();
+        let mut agents: HashMap<TaskCategory, RegisteredAgent, _> = HashMap::default();
         let mut metadata: BTreeMap<String, AgentMetadata> = BTreeMap::new();
         for agent in self.agents {
             let category = agent.task_category();

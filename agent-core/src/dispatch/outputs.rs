@@ -2,6 +2,9 @@
 //! (a serialized `flyteidl.core.LiteralMap`), which Propeller reads when a
 //! resource carries no outputs. Its gRPC client refuses answers over 4 MiB.
 
+use std::future::Future;
+
+use futures::{FutureExt, future};
 use prost::Message;
 
 use crate::resource::ResourceParts;
@@ -26,20 +29,41 @@ impl LargeOutputs {
     /// inline limit. With no output prefix they stay inline, and a warning
     /// says so.
     ///
+    /// Outputs within the limit (nearly every answer) are answered at once;
+    /// only a write takes a future of its own.
+    ///
     /// Fails with `INTERNAL`, naming the URI and the cause, when they cannot
     /// be written.
-    pub(super) async fn offload(
+    pub(super) fn offload<'a>(
+        &'a self,
+        category: &'a TaskCategory,
+        output_prefix: &'a str,
+        parts: ResourceParts,
+    ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + 'a {
+        match self.oversized(category, output_prefix, &parts) {
+            None => future::ready(Ok(parts)).left_future(),
+            Some(size) => self
+                .write(category, output_prefix, size, parts)
+                .boxed()
+                .right_future(),
+        }
+    }
+
+    /// The encoded size of `parts`' outputs when they are to be written: the
+    /// resource is terminal, they are over the limit, and there is an output
+    /// prefix to write them under.
+    fn oversized(
         &self,
         category: &TaskCategory,
         output_prefix: &str,
-        mut parts: ResourceParts,
-    ) -> Result<ResourceParts, AgentError> {
+        parts: &ResourceParts,
+    ) -> Option<usize> {
         let size = match &parts.outputs {
             Some(outputs) if parts.phase.is_terminal() => outputs.encoded_len(),
-            _ => return Ok(parts),
+            _ => return None,
         };
         if size <= self.max_inline_bytes {
-            return Ok(parts);
+            return None;
         }
         if output_prefix.is_empty() {
             tracing::warn!(
@@ -49,8 +73,20 @@ impl LargeOutputs {
                 "outputs over the inline limit are sent inline: the request carried no \
                  output prefix to write them under"
             );
-            return Ok(parts);
+            return None;
         }
+        Some(size)
+    }
+
+    /// Writes the outputs of `parts` (`size` bytes encoded) under
+    /// `output_prefix`, and answers `parts` pointing at them.
+    async fn write(
+        &self,
+        category: &TaskCategory,
+        output_prefix: &str,
+        size: usize,
+        mut parts: ResourceParts,
+    ) -> Result<ResourceParts, AgentError> {
         let uri = storage::join(output_prefix, OUTPUTS_FILE);
         let encoded = parts.outputs.take().unwrap_or_default().encode_to_vec();
         self.storage

@@ -29,7 +29,8 @@ pub const OTHER_TASK_TYPES: &str = "other_unknown";
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
-    served: Arc<HashMap<String, ServedTaskType>>,
+    /// Looked up on every request: hashed with foldhash, not SipHash.
+    served: Arc<HashMap<String, ServedTaskType, foldhash::fast::RandomState>>,
     unknown: Arc<UnknownTaskTypes>,
     success: IntCounterVec,
     failure: IntCounterVec,

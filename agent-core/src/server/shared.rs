@@ -109,13 +109,15 @@ impl Shared {
             outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
         );
         let elapsed_ms = elapsed.as_millis() as u64;
+        // The operation is one of our own names: written as it is, without
+        // the escaping (`?`) that strings a client sent, as the task type, get.
         let name = operation.as_str();
         let execution_id = execution_id.as_ref().map(tracing::field::display);
         match &outcome {
             Ok(_) if operation == Operation::Get => {
                 tracing::debug!(
                     task_type,
-                    operation = name,
+                    operation = %name,
                     execution_id,
                     elapsed_ms,
                     "done"
@@ -123,14 +125,14 @@ impl Shared {
             }
             Ok(_) => tracing::info!(
                 task_type,
-                operation = name,
+                operation = %name,
                 execution_id,
                 elapsed_ms,
                 "done"
             ),
             Err(error) => tracing::warn!(
                 task_type,
-                operation = name,
+                operation = %name,
                 execution_id,
                 elapsed_ms,
                 kind = ?error.kind(),
