@@ -32,8 +32,8 @@ pub(crate) struct Shared {
 impl Shared {
     /// Starts `task` with `start` (a create, a sync run, a submit), observed
     /// as `operation`: the size of its inputs recorded, its outcome logged
-    /// with its task type and execution id. The task moves into `start` at
-    /// once: the future answered holds none of it.
+    /// with its task type and execution id. The boxed task moves into
+    /// `start` at once.
     pub(crate) fn observe_start<'a, T, F>(
         &'a self,
         task: Box<TaskContext>,

@@ -44,7 +44,7 @@ async fn main() {
     };
     assert_eq!(agent.name(), "BigQueryAgent");
     assert!(agent.idempotent());
-    let metadata = agent.create(TaskContext::default()).await.unwrap();
+    let metadata = agent.create(Box::default()).await.unwrap();
     assert_eq!(metadata, br#"{"job_id":"job-"}"#);
     let resource = agent.get(&metadata, Connection::default()).await.unwrap();
     assert_eq!(resource.phase(), Phase::Succeeded);

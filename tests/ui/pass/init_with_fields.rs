@@ -65,7 +65,7 @@ async fn main() {
     let Ok(RegisteredAgent::Async(agent)) = registry.get(&TaskCategory::new("spark", 3)) else {
         panic!("SparkAgent is not registered for version 3");
     };
-    let metadata = agent.create(TaskContext::default()).await.unwrap();
+    let metadata = agent.create(Box::default()).await.unwrap();
     let resource = agent.get(&metadata, Connection::default()).await.unwrap();
     assert_eq!(resource.message_text(), "http://spark:7077");
     agent
@@ -76,6 +76,6 @@ async fn main() {
     let Ok(RegisteredAgent::Sync(agent)) = registry.get(&TaskCategory::new("ray", 0)) else {
         panic!("RayAgent is not registered");
     };
-    let resource = agent.execute(TaskContext::default()).await.unwrap();
+    let resource = agent.execute(Box::default()).await.unwrap();
     assert_eq!(resource.message_text(), "ray-head");
 }

@@ -44,7 +44,7 @@ async fn main() {
     let Ok(RegisteredAgent::Async(agent)) = registry.get(&TaskCategory::new("queue", 0)) else {
         panic!("QueueAgent is not registered as an async agent");
     };
-    let metadata = agent.create(TaskContext::default()).await.unwrap();
+    let metadata = agent.create(Box::default()).await.unwrap();
     assert_eq!(metadata, 7_u64.to_be_bytes());
     let resource = agent.get(&metadata, Connection::default()).await.unwrap();
     assert_eq!(resource.message_text(), "7");

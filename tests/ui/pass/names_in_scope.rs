@@ -82,7 +82,7 @@ async fn main() {
         else {
             panic!("{task_type} is not registered");
         };
-        let resource = agent.execute(TaskContext::default()).await.unwrap();
+        let resource = agent.execute(Box::default()).await.unwrap();
         assert_eq!(resource.message_text(), message);
     }
 }

@@ -19,6 +19,6 @@ async fn main() {
     let Ok(RegisteredAgent::Sync(agent)) = registry.get(&TaskCategory::new("chatgpt", 0)) else {
         panic!("ChatAgent is not registered as a sync agent");
     };
-    let resource = agent.execute(TaskContext::default()).await.unwrap();
+    let resource = agent.execute(Box::default()).await.unwrap();
     assert_eq!(resource.message_text(), "done");
 }

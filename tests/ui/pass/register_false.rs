@@ -49,7 +49,7 @@ async fn main() {
     let Ok(RegisteredAgent::Async(agent)) = registry.get(&TaskCategory::new("bigquery", 0)) else {
         panic!("BigQueryAgent is not registered");
     };
-    let metadata = agent.create(TaskContext::default()).await.unwrap();
+    let metadata = agent.create(Box::default()).await.unwrap();
     assert_eq!(
         agent
             .get(&metadata, Connection::default())

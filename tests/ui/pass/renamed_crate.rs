@@ -43,7 +43,7 @@ async fn main() {
     let Ok(RegisteredAgent::Async(agent)) = registry.get(&TaskCategory::new("renamed", 0)) else {
         panic!("RenamedAgent is not registered");
     };
-    let metadata = agent.create(TaskContext::default()).await.unwrap();
+    let metadata = agent.create(Box::default()).await.unwrap();
     assert_eq!(
         agent
             .get(&metadata, Connection::default())

@@ -20,7 +20,7 @@ async fn main() {
         panic!("EchoAgent is not registered as a sync agent");
     };
     let task = TaskContext::default().with_output_prefix("s3://out");
-    let resource = agent.execute(task).await.unwrap();
+    let resource = agent.execute(Box::new(task)).await.unwrap();
     assert_eq!(resource.message_text(), "echo s3://out");
     assert!(registry.agent("EchoAgent").unwrap().is_sync);
 }
