@@ -1,11 +1,19 @@
 //! A request over the size limit is answered `RESOURCE_EXHAUSTED`, as the
 //! gRPC specification says, where tonic answers `OUT_OF_RANGE`. Tonic reads
 //! a request before any handler runs, so its answer is a status in the
-//! response headers, which this fixes. (Answers over the limit are refused
-//! `RESOURCE_EXHAUSTED` by the handlers themselves, before tonic encodes
-//! them.)
+//! response headers, which [`Fixed`] mends around each service. (Answers
+//! over the limit are refused `RESOURCE_EXHAUSTED` by the handlers
+//! themselves, before tonic encodes them.)
+//!
+//! The fix wraps each service rather than the router: a router-wide layer
+//! would box every request's future a second time.
 
-use axum::http::{HeaderMap, HeaderValue, Response};
+use std::task::{Context, Poll};
+
+use axum::http::{HeaderMap, HeaderValue, Request, Response};
+use futures::TryFutureExt;
+use futures::future::MapOk;
+use tonic::server::NamedService;
 
 /// The status code tonic gives an over-size message.
 const OUT_OF_RANGE: &str = "11";
@@ -14,9 +22,43 @@ const OUT_OF_RANGE: &str = "11";
 /// percent-encoded.
 const TOO_LARGE: &str = "Error,%20decoded%20message%20length%20too%20large";
 
+/// `service`, with the status of its over-size requests made
+/// `RESOURCE_EXHAUSTED`.
+pub(crate) fn fixed<S>(service: S) -> Fixed<S> {
+    Fixed(service)
+}
+
+/// A gRPC service whose over-size requests are answered
+/// `RESOURCE_EXHAUSTED`; served under the name of the service it wraps.
+#[derive(Clone)]
+pub(crate) struct Fixed<S>(S);
+
+impl<S: NamedService> NamedService for Fixed<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, R, B> tower::Service<Request<R>> for Fixed<S>
+where
+    S: tower::Service<Request<R>, Response = Response<B>>,
+{
+    type Response = Response<B>;
+    type Error = S::Error;
+    type Future = MapOk<S::Future, fn(Response<B>) -> Response<B>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<R>) -> Self::Future {
+        self.0
+            .call(request)
+            .map_ok(resource_exhausted_when_too_large)
+    }
+}
+
 /// `response`, with the status of an over-size request made
 /// `RESOURCE_EXHAUSTED`. The body is left as it is, unread.
-pub(crate) fn resource_exhausted_when_too_large<B>(mut response: Response<B>) -> Response<B> {
+fn resource_exhausted_when_too_large<B>(mut response: Response<B>) -> Response<B> {
     fix_status(response.headers_mut());
     response
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use tonic::service::{Routes, RoutesBuilder};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
-use tower::util::MapResponseLayer;
 
 use super::metrics::Metrics;
 use super::shared::Shared;
@@ -43,17 +42,11 @@ impl AgentRoutes {
                 .await;
         }
         routes
-            .add_service(health_service)
-            .add_service(reflection::v1())
-            .add_service(reflection::v1alpha());
-        let router = routes
-            .routes()
-            .into_axum_router()
-            .layer(MapResponseLayer::new(
-                oversize::resource_exhausted_when_too_large,
-            ));
+            .add_service(oversize::fixed(health_service))
+            .add_service(oversize::fixed(reflection::v1()))
+            .add_service(oversize::fixed(reflection::v1alpha()));
         AgentRoutes {
-            routes: Routes::from(router),
+            routes: routes.routes(),
             health,
             metrics: shared.metrics.clone(),
         }

@@ -3,6 +3,7 @@
 //! for a successful GetTask poll at `debug`; and a warning when the client
 //! gives up on it).
 
+use std::fmt::Write;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -47,9 +48,9 @@ impl Shared {
         self.metrics
             .record_input_size(task.task_type(), task.inputs.encoded_len());
         let task_type = task.template.r#type.clone();
-        let execution = task.execution.task_execution_id.clone();
+        let execution_id = task.execution.task_execution_id.as_ref().map(execution_id);
         let call = start(&self.dispatcher, task);
-        self.observe(task_type, operation, execution, call)
+        self.observe(task_type, operation, execution_id, call)
     }
 
     /// `message`, or `RESOURCE_EXHAUSTED` (as the gRPC specification says for
@@ -68,8 +69,9 @@ impl Shared {
     }
 
     /// Runs `call` for `task_type` and `operation`, records its metrics,
-    /// logs its outcome with both (and the task execution id, for the calls
-    /// that name one), and answers its error as a gRPC status.
+    /// logs its outcome with both (and the task execution id, as
+    /// [`execution_id`] writes it, for the calls that name one), and answers
+    /// its error as a gRPC status.
     ///
     /// The outcome is one event: `info` for a create, delete or sync run,
     /// `debug` for a successful poll (Propeller polls every running task:
@@ -81,16 +83,16 @@ impl Shared {
         &self,
         task_type: String,
         operation: Operation,
-        execution: Option<core::TaskExecutionIdentifier>,
+        execution_id: Option<String>,
         call: impl Future<Output = Result<T, AgentError>>,
     ) -> Result<T, tonic::Status> {
         let task_type = task_type.as_str();
-        let execution_id = execution.as_ref().map(ExecutionId);
+        let execution_id = execution_id.as_deref();
         let span = tracing::debug_span!(
             "agent_call",
             task_type,
             operation = operation.as_str(),
-            execution_id = execution_id.as_ref().map(tracing::field::display),
+            execution_id = execution_id.map(tracing::field::display),
         );
         let started = Instant::now();
         let mut unanswered = Unanswered {
@@ -112,7 +114,7 @@ impl Shared {
         // The operation is one of our own names: written as it is, without
         // the escaping (`?`) that strings a client sent, as the task type, get.
         let name = operation.as_str();
-        let execution_id = execution_id.as_ref().map(tracing::field::display);
+        let execution_id = execution_id.map(tracing::field::display);
         match &outcome {
             Ok(_) if operation == Operation::Get => {
                 tracing::debug!(
@@ -145,27 +147,24 @@ impl Shared {
 }
 
 /// A task execution id as logs show it:
-/// `project/domain/execution/node/task/attempt`.
-struct ExecutionId<'a>(&'a core::TaskExecutionIdentifier);
-
-impl std::fmt::Display for ExecutionId<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let node = self.0.node_execution_id.as_ref();
-        let workflow = node.and_then(|node| node.execution_id.as_ref());
-        fn field(value: Option<&String>) -> &str {
-            value.map_or("", String::as_str)
-        }
-        write!(
-            f,
-            "{}/{}/{}/{}/{}/{}",
-            field(workflow.map(|w| &w.project)),
-            field(workflow.map(|w| &w.domain)),
-            field(workflow.map(|w| &w.name)),
-            field(node.map(|n| &n.node_id)),
-            field(self.0.task_id.as_ref().map(|t| &t.name)),
-            self.0.retry_attempt
-        )
+/// `project/domain/execution/node/task/attempt`. Written once per call, for
+/// its span and its log line.
+fn execution_id(id: &core::TaskExecutionIdentifier) -> String {
+    let node = id.node_execution_id.as_ref();
+    let workflow = node.and_then(|node| node.execution_id.as_ref());
+    let mut written = String::with_capacity(128);
+    for field in [
+        workflow.map(|w| &w.project),
+        workflow.map(|w| &w.domain),
+        workflow.map(|w| &w.name),
+        node.map(|n| &n.node_id),
+        id.task_id.as_ref().map(|t| &t.name),
+    ] {
+        written.push_str(field.map_or("", String::as_str));
+        written.push('/');
     }
+    let _ = write!(written, "{}", id.retry_attempt);
+    written
 }
 
 /// Logs a request that was dropped before it was answered: the client

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use tonic::service::RoutesBuilder;
 
+use super::oversize;
 use super::shared::Shared;
 use crate::proto::flyteidl::service::{
     agent_metadata_service_server::AgentMetadataServiceServer,
@@ -48,7 +49,7 @@ pub(crate) fn add_services(
     let metadata_service =
         AgentMetadataServiceServer::new(metadata_service::MetadataHandler::new(registry));
     routes
-        .add_service(async_service)
-        .add_service(sync_service)
-        .add_service(metadata_service);
+        .add_service(oversize::fixed(async_service))
+        .add_service(oversize::fixed(sync_service))
+        .add_service(oversize::fixed(metadata_service));
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use tonic::service::RoutesBuilder;
 
+use super::oversize;
 use super::shared::Shared;
 use crate::proto::flyteidl2::connector::{
     async_connector_service_server::AsyncConnectorServiceServer,
@@ -41,6 +42,6 @@ pub(crate) fn add_services(
         metadata_service::ConnectorMetadataHandler::new(registry),
     );
     routes
-        .add_service(async_service)
-        .add_service(metadata_service);
+        .add_service(oversize::fixed(async_service))
+        .add_service(oversize::fixed(metadata_service));
 }
