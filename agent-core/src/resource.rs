@@ -253,41 +253,48 @@ pub struct ResourceParts {
 }
 
 impl ResourceParts {
-    /// The parts as bytes, for a guard store to keep.
-    pub(crate) fn to_bytes(&self) -> Vec<u8> {
-        StoredResource {
-            phase: self.phase.to_proto() as i32,
-            message: self.message.clone(),
-            log_links: self.log_links.iter().cloned().map(Into::into).collect(),
-            outputs: self.outputs.clone(),
-            custom_info: self.custom_info.clone(),
-            outputs_uri: self.outputs_uri.clone(),
-        }
-        .encode_to_vec()
+    /// The bytes a guard store keeps of the parts, and the parts again:
+    /// they move through the encoding rather than being copied for it.
+    pub(crate) fn into_bytes(self) -> (Vec<u8>, Self) {
+        let phase = self.phase;
+        let stored = StoredResource {
+            phase: phase.to_proto() as i32,
+            message: self.message,
+            log_links: self.log_links.into_iter().map(Into::into).collect(),
+            outputs: self.outputs,
+            custom_info: self.custom_info,
+            outputs_uri: self.outputs_uri,
+        };
+        let bytes = stored.encode_to_vec();
+        (bytes, ResourceParts::from_stored(phase, stored))
     }
 
-    /// The parts [`to_bytes`](Self::to_bytes) wrote.
+    /// The parts [`into_bytes`](Self::into_bytes) wrote.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, AgentError> {
         let stored = StoredResource::decode(bytes)
             .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
         let phase = core::task_execution::Phase::try_from(stored.phase)
             .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
-        Ok(ResourceParts {
-            phase: Phase::from_proto(phase),
+        Ok(ResourceParts::from_stored(Phase::from_proto(phase), stored))
+    }
+
+    fn from_stored(phase: Phase, stored: StoredResource) -> Self {
+        ResourceParts {
+            phase,
             message: stored.message,
             log_links: stored.log_links.into_iter().map(Into::into).collect(),
             outputs: stored.outputs,
             custom_info: stored.custom_info,
             outputs_uri: stored.outputs_uri,
-        })
+        }
     }
 }
 
 /// A sync run's result, kept by the guard so that a repeat of the run
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
-    fn to_stored(&self) -> Vec<u8> {
-        self.to_bytes()
+    fn into_stored(self) -> (Vec<u8>, Self) {
+        self.into_bytes()
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -388,16 +395,16 @@ mod tests {
             .custom_info(serde_json::json!({"attempt": 2}))
             .into_parts()
             .unwrap();
-        assert_eq!(ResourceParts::from_bytes(&parts.to_bytes()).unwrap(), parts);
         let offloaded = ResourceParts {
             outputs: None,
             outputs_uri: Some("s3://b/run/outputs.pb".into()),
-            ..parts
+            ..parts.clone()
         };
-        assert_eq!(
-            ResourceParts::from_bytes(&offloaded.to_bytes()).unwrap(),
-            offloaded
-        );
+        for parts in [parts, offloaded] {
+            let (bytes, handed_back) = parts.clone().into_bytes();
+            assert_eq!(handed_back, parts);
+            assert_eq!(ResourceParts::from_bytes(&bytes).unwrap(), parts);
+        }
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
     }
 }

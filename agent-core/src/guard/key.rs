@@ -25,12 +25,16 @@ pub(crate) fn execute(task: &TaskContext) -> String {
 
 /// The key of a delete of the job `resource_meta` names.
 pub(crate) fn delete(category: &TaskCategory, resource_meta: &[u8]) -> String {
-    format!(
-        "delete/{}/{}/{:016x}",
-        category.name,
+    let mut key = String::with_capacity(64);
+    key.push_str("delete");
+    push_field(&mut key, &category.name);
+    let _ = write!(
+        key,
+        "/{}/{:016x}",
         category.version,
         fnv1a(&[resource_meta])
-    )
+    );
+    key
 }
 
 /// The 64-bit FNV-1a hash of `parts`, each prefixed by its length so that
@@ -129,6 +133,11 @@ mod tests {
         let mut task = request(2, "s3://a");
         task.template.task_type_version = 1;
         assert_eq!(create(&task), "create/bq/1////run1/n0///attempt-2");
+        let category = TaskCategory {
+            name: "bq".into(),
+            version: 1,
+        };
+        assert_eq!(delete(&category, b""), "delete/bq/1/a8c7f832281a39c5");
     }
 
     #[test]

@@ -170,10 +170,12 @@ impl Guard {
             store: &self.store,
             key: Some(key),
         };
-        let answer = call.await;
-        let stored = match &answer {
-            Ok(answer) => self.store.complete(key, answer.to_stored(), ttl).await,
-            Err(_) => self.store.release(key).await,
+        let (answer, stored) = match call.await {
+            Ok(answer) => {
+                let (bytes, answer) = answer.into_stored();
+                (Ok(answer), self.store.complete(key, bytes, ttl).await)
+            }
+            Err(error) => (Err(error), self.store.release(key).await),
         };
         match stored {
             Ok(()) => held.key = None,
@@ -213,15 +215,16 @@ impl Guard {
 
 /// An answer a [`Guard`] keeps: stored as bytes, read back for repeats.
 pub trait GuardedAnswer: Sized {
-    /// The bytes the store keeps.
-    fn to_stored(&self) -> Vec<u8>;
-    /// The answer [`to_stored`](Self::to_stored) wrote.
+    /// The bytes the store keeps, and the answer itself, whole again: an
+    /// answer may move its parts through the encoding rather than copy them.
+    fn into_stored(self) -> (Vec<u8>, Self);
+    /// The answer [`into_stored`](Self::into_stored) wrote.
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError>;
 }
 
 impl GuardedAnswer for Vec<u8> {
-    fn to_stored(&self) -> Vec<u8> {
-        self.clone()
+    fn into_stored(self) -> (Vec<u8>, Self) {
+        (self.clone(), self)
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {

@@ -160,7 +160,14 @@ fn execution_id(id: &core::TaskExecutionIdentifier) -> String {
         node.map(|n| &n.node_id),
         id.task_id.as_ref().map(|t| &t.name),
     ] {
-        written.push_str(field.map_or("", String::as_str));
+        let field = field.map_or("", String::as_str);
+        // The client's own strings, in a line of text: a control character
+        // (a newline that would begin a forged line) is written escaped.
+        if field.contains(char::is_control) {
+            let _ = write!(written, "{}", field.escape_debug());
+        } else {
+            written.push_str(field);
+        }
         written.push('/');
     }
     let _ = write!(written, "{}", id.retry_attempt);
@@ -202,5 +209,43 @@ pub(super) fn metrics_query(
         start_time: start_time.and_then(|t| t.try_into().ok()),
         end_time: end_time.and_then(|t| t.try_into().ok()),
         step: step.and_then(|d| d.try_into().ok()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(node_id: &str) -> core::TaskExecutionIdentifier {
+        core::TaskExecutionIdentifier {
+            task_id: Some(core::Identifier {
+                name: "wf.t0".into(),
+                ..Default::default()
+            }),
+            node_execution_id: Some(core::NodeExecutionIdentifier {
+                node_id: node_id.into(),
+                execution_id: Some(core::WorkflowExecutionIdentifier {
+                    project: "proj".into(),
+                    domain: "dev".into(),
+                    name: "run1".into(),
+                    ..Default::default()
+                }),
+            }),
+            retry_attempt: 2,
+        }
+    }
+
+    #[test]
+    fn an_execution_id_is_written_as_a_path() {
+        assert_eq!(execution_id(&id("n0")), "proj/dev/run1/n0/wf.t0/2");
+        let unnamed = core::TaskExecutionIdentifier::default();
+        assert_eq!(execution_id(&unnamed), "/////0");
+    }
+
+    #[test]
+    fn a_control_character_in_an_execution_id_cannot_begin_a_log_line() {
+        let written = execution_id(&id("n0\nINFO forged"));
+        assert_eq!(written, "proj/dev/run1/n0\\nINFO forged/wf.t0/2");
+        assert!(!written.contains('\n'));
     }
 }
