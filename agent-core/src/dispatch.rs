@@ -450,22 +450,31 @@ impl Dispatcher {
         }
     }
 
-    /// Runs `call` under the guard, as a task of its own: it finishes (and
-    /// the guard keeps its answer) even when the caller gives up waiting, so
-    /// that a repeat finds the answer instead of starting a second job. The
-    /// worker slot `call` takes goes with it.
-    async fn guarded<T: GuardedAnswer + Send + 'static>(
+    /// Runs `call` under the guard, as a task of its own started at once:
+    /// it finishes (and the guard keeps its answer) even when the caller
+    /// gives up waiting, so that a repeat finds the answer instead of
+    /// starting a second job. The worker slot `call` takes goes with it.
+    ///
+    /// A function answering the task's handle, not an `async fn`: that
+    /// would hold the spawned future in its own state as well.
+    fn guarded<T, F>(
         &self,
         key: String,
         ttl: Duration,
-        call: impl Future<Output = Result<T, AgentError>> + Send + 'static,
-    ) -> Result<T, AgentError> {
+        call: F,
+    ) -> impl Future<Output = Result<T, AgentError>> + use<T, F>
+    where
+        T: GuardedAnswer + Send + 'static,
+        F: Future<Output = Result<T, AgentError>> + Send + 'static,
+    {
         let guard = self.guard.clone();
         let work = tokio::spawn(async move { guard.once(&key, ttl, call).await });
-        work.await.unwrap_or_else(|_| {
-            Err(AgentError::unavailable(
-                "the call was cancelled: the server is shutting down",
-            ))
+        work.map(|joined| {
+            joined.unwrap_or_else(|_| {
+                Err(AgentError::unavailable(
+                    "the call was cancelled: the server is shutting down",
+                ))
+            })
         })
     }
 }

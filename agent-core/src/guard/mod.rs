@@ -163,7 +163,9 @@ impl Guard {
                 Ok(Claim::Completed(answer)) => return T::from_stored(answer),
                 Ok(Claim::Pending(finished)) => finished.await,
                 Ok(Claim::Acquired) => break,
-                Err(error) => return self.unguarded(key, error, call).await,
+                // Boxed: the rare path would otherwise add its own copy of
+                // `call` to every guarded call's future.
+                Err(error) => return Box::pin(self.unguarded(key, error, call)).await,
             }
         }
         let mut held = HeldClaim {
