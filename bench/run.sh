@@ -2,7 +2,7 @@
 # Measures an agent server against a bare tonic server answering constants,
 # in one run on this machine, and prints one Markdown table of ratios.
 #
-#   bench/run.sh [--duration SECS] [--out FILE] [--python]
+#   bench/run.sh [--duration SECS] [--rounds N] [--out FILE] [--python]
 #
 # Builds with the production profile (release, optimised across crates, as
 # deployed); starts `bench-agent-server` (default flags but for its
@@ -13,6 +13,10 @@
 # (/proc/PID/status) and the time from its start to its first answered
 # ListAgents. The raw figures (one JSON object per run) go to
 # target/bench/results.jsonl; the table to stdout and to --out when given.
+#
+# --rounds N (default 1) measures ours and the baseline N times, one after
+# the other, each server started afresh each round, and shows the median of
+# every figure: a VM's neighbours move single runs by 15 % and more.
 #
 # --python also measures, in the same run and the same way, the same agents
 # written in Python on their framework's own server, and adds a table of ours
@@ -26,18 +30,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=5
+rounds=1
 out=""
 python=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --python) python=1; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 
+case "$rounds" in
+    ''|*[!0-9]*|0) echo "bench/run.sh: --rounds takes a whole number of at least 1, not '$rounds'" >&2; exit 2 ;;
+esac
 command -v taskset >/dev/null || { echo "bench/run.sh: taskset (util-linux) is needed" >&2; exit 1; }
 if [ "$(nproc)" -ge 2 ]; then
     server_cpu=0 load_cpu=1
@@ -195,8 +204,11 @@ serve() {
     wait "$pid" 2>/dev/null || true
 }
 
-serve ours "flyte1 flyte2" 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)"
-serve baseline "flyte1 flyte2" 60 /dev/null "$bin/baseline-server" --host 127.0.0.1
+for round in $(seq "$rounds"); do
+    [ "$rounds" = 1 ] || echo "round $round of $rounds" >&2
+    serve ours "flyte1 flyte2" 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)"
+    serve baseline "flyte1 flyte2" 60 /dev/null "$bin/baseline-server" --host 127.0.0.1
+done
 
 # With --python: flytekit's agent server (Flyte 1) and flyte-sdk's connector
 # server (Flyte 2), run in bench/python where their agents are; they start in

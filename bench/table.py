@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns bench/run.sh's results (one JSON object per line) into Markdown:
 start time and idle memory, every run of our server beside the baseline's
-with ratios, and each target met or missed. When the results hold the Python
+with ratios, and each target met or missed. A server measured in several
+rounds shows the median of each figure. When the results hold the Python
 servers of `bench/run.sh --python` (`flytekit`, Flyte 1 only; `flyte-sdk`,
 Flyte 2 only), two more tables: their start time and idle memory beside ours,
 and each of their runs beside ours with the ratios ours / Python.
@@ -10,6 +11,7 @@ and each of their runs beside ours with the ratios ours / Python.
 """
 
 import json
+import statistics
 import sys
 
 # The RPCs the targets cover: (protocol, rpc, name).
@@ -28,20 +30,29 @@ PYTHON_SERVERS = ("flytekit", "flyte-sdk")
 
 
 def load(path):
+    """Each server's start, and each of its runs, as the median of every
+    round (`bench/run.sh --rounds`) of it; errors summed over the rounds."""
     starts, runs = {}, {}
     with open(path) as lines:
         for line in lines:
             row = json.loads(line)
             if row["kind"] == "start":
-                starts[row["server"]] = row
+                starts.setdefault(row["server"], []).append(row)
                 continue
             report = row["report"]
             key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
             requests = report["requests"]
             cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
-            runs[key] = {"rps": report["rps"], "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
-                         "errors": report["errors"]}
+            runs.setdefault(key, []).append({"rps": report["rps"], "p99": report["latency_us"]["p99"],
+                                             "cpu_us": cpu_us, "errors": report["errors"]})
+    starts = {server: medians(rounds, ("start_ms", "idle_rss_kib")) for server, rounds in starts.items()}
+    runs = {key: medians(rounds, ("rps", "p99", "cpu_us")) | {"errors": sum(r["errors"] for r in rounds)}
+            for key, rounds in runs.items()}
     return starts, runs
+
+
+def medians(rounds, fields):
+    return {field: statistics.median(r[field] for r in rounds) for field in fields}
 
 
 def ratio(ours, base):
@@ -69,7 +80,7 @@ def main(path):
             continue
         out.append(
             f"| {protocol} | {rpc} | {task_type} | {conc} | {ours['rps']:.0f} | {base['rps']:.0f} | {ratio(ours['rps'], base['rps']):.2f} "
-            f"| {ours['p99']} | {base['p99']} | {ratio(ours['p99'], base['p99']):.2f} "
+            f"| {ours['p99']:.0f} | {base['p99']:.0f} | {ratio(ours['p99'], base['p99']):.2f} "
             f"| {ours['cpu_us']:.1f} | {base['cpu_us']:.1f} | {ratio(ours['cpu_us'], base['cpu_us']):.2f} "
             f"| {ours['errors']}/{base['errors']} |")
     out.append("")
@@ -129,7 +140,7 @@ def python_tables(starts, runs):
             continue
         out.append(
             f"| {protocol} | {rpc} | {task_type} | {conc} | {server} | {ours['rps']:.0f} | {py['rps']:.0f} | {ratio(ours['rps'], py['rps']):.2f} "
-            f"| {ours['p99']} | {py['p99']} | {ratio(ours['p99'], py['p99']):.2f} "
+            f"| {ours['p99']:.0f} | {py['p99']:.0f} | {ratio(ours['p99'], py['p99']):.2f} "
             f"| {ours['cpu_us']:.1f} | {py['cpu_us']:.1f} | {ratio(ours['cpu_us'], py['cpu_us']):.2f} "
             f"| {ours['errors']}/{py['errors']} |")
     return out
