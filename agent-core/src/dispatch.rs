@@ -290,7 +290,7 @@ impl Dispatcher {
         let category = task.task_category();
         self.start(task).map_ok(move |started| match started {
             Started::Job(resource_meta) => resource_meta,
-            Started::Finished(resource) => self.sealed(&category, resource.into_bytes().0),
+            Started::Finished(resource) => self.sealed(&category, resource.into_bytes()),
         })
     }
 

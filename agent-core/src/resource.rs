@@ -253,20 +253,9 @@ pub struct ResourceParts {
 }
 
 impl ResourceParts {
-    /// The bytes a guard store keeps of the parts, and the parts again:
-    /// they move through the encoding rather than being copied for it.
-    pub(crate) fn into_bytes(self) -> (Vec<u8>, Self) {
-        let phase = self.phase;
-        let stored = StoredResource {
-            phase: phase.to_proto() as i32,
-            message: self.message,
-            log_links: self.log_links.into_iter().map(Into::into).collect(),
-            outputs: self.outputs,
-            custom_info: self.custom_info,
-            outputs_uri: self.outputs_uri,
-        };
-        let bytes = stored.encode_to_vec();
-        (bytes, ResourceParts::from_stored(phase, stored))
+    /// The parts as bytes, for a guard store or a job's metadata to keep.
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        StoredResource::from(self).encode_to_vec()
     }
 
     /// The parts [`into_bytes`](Self::into_bytes) wrote.
@@ -293,8 +282,13 @@ impl ResourceParts {
 /// A sync run's result, kept by the guard so that a repeat of the run
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
+    /// The parts move through the encoding and back, rather than being
+    /// copied for it.
     fn into_stored(self) -> (Vec<u8>, Self) {
-        self.into_bytes()
+        let phase = self.phase;
+        let stored = StoredResource::from(self);
+        let bytes = stored.encode_to_vec();
+        (bytes, ResourceParts::from_stored(phase, stored))
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -317,6 +311,19 @@ struct StoredResource {
     custom_info: Option<prost_types::Struct>,
     #[prost(string, optional, tag = "6")]
     outputs_uri: Option<String>,
+}
+
+impl From<ResourceParts> for StoredResource {
+    fn from(parts: ResourceParts) -> Self {
+        StoredResource {
+            phase: parts.phase.to_proto() as i32,
+            message: parts.message,
+            log_links: parts.log_links.into_iter().map(Into::into).collect(),
+            outputs: parts.outputs,
+            custom_info: parts.custom_info,
+            outputs_uri: parts.outputs_uri,
+        }
+    }
 }
 
 impl From<LogLink> for core::TaskLog {
@@ -401,9 +408,11 @@ mod tests {
             ..parts.clone()
         };
         for parts in [parts, offloaded] {
-            let (bytes, handed_back) = parts.clone().into_bytes();
-            assert_eq!(handed_back, parts);
+            let bytes = parts.clone().into_bytes();
             assert_eq!(ResourceParts::from_bytes(&bytes).unwrap(), parts);
+            let (stored, handed_back) = parts.clone().into_stored();
+            assert_eq!(stored, bytes);
+            assert_eq!(handed_back, parts);
         }
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
     }
