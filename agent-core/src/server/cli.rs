@@ -488,7 +488,10 @@ fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuar
         .with_timer(super::log_time::Rfc3339Micros)
         .with_writer(stderr);
     let _ = match format {
-        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Text => logs
+            .fmt_fields(super::log_fields::PlainFields)
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
         LogFormat::Json => logs.json().with_current_span(true).try_init(),
     };
     flushed

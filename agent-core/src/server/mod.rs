@@ -13,6 +13,7 @@ mod flyte2;
 #[cfg(test)]
 mod fuzz;
 mod log_chunks;
+mod log_fields;
 mod log_time;
 pub mod metrics;
 mod oversize;
