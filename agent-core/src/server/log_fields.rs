@@ -66,8 +66,7 @@ impl Visit for FieldWriter<'_> {
             return self.write(field, |line| line.write_str(value));
         }
         self.write(field, |line| {
-            let escapes = |byte| byte == b'"' || byte == b'\\' || may_begin_control(byte);
-            if value.bytes().any(escapes) {
+            if any_byte(value, escaped_in_quotes) {
                 write!(line.0, "{value:?}")
             } else {
                 line.0.write_char('"')?;
@@ -87,7 +86,7 @@ struct Escaped<'line, 'writer>(&'line mut Writer<'writer>);
 
 impl Write for Escaped<'_, '_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
-        if !text.bytes().any(may_begin_control) {
+        if !any_byte(text, may_begin_control) {
             return self.0.write_str(text);
         }
         for c in text.chars() {
@@ -101,11 +100,23 @@ impl Write for Escaped<'_, '_> {
     }
 }
 
+/// Whether any byte of `text` is `wanted`. A fold, not [`Iterator::any`]:
+/// with no early exit the compiler checks many bytes at once.
+fn any_byte(text: &str, wanted: impl Fn(u8) -> bool) -> bool {
+    text.bytes().fold(false, |found, byte| found | wanted(byte))
+}
+
 /// Whether `byte` may begin a control character: an ASCII one, or 0xC2,
 /// which begins the UTF-8 encoding of U+0080 to U+00BF, among them the C1
-/// controls. Scanning bytes costs less than decoding every character.
+/// controls. Checking bytes costs less than decoding every character.
 fn may_begin_control(byte: u8) -> bool {
-    byte < 0x20 || byte == 0x7f || byte == 0xc2
+    (byte < 0x20) | (byte == 0x7f) | (byte == 0xc2)
+}
+
+/// Whether `byte` may need escaping within a quoted string: a quote, a
+/// backslash, or the start of a control character.
+fn escaped_in_quotes(byte: u8) -> bool {
+    (byte == b'"') | (byte == b'\\') | may_begin_control(byte)
 }
 
 #[cfg(test)]
