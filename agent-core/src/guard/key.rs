@@ -59,7 +59,10 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
     let template = &task.template;
     key.push_str(operation);
     push_field(&mut key, &template.r#type);
-    let _ = write!(key, "/{}", template.task_type_version);
+    push_field(
+        &mut key,
+        itoa::Buffer::new().format(template.task_type_version),
+    );
     if let Some(id) = &task.execution.task_execution_id
         && let Some(node) = &id.node_execution_id
     {
@@ -79,7 +82,8 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
         ] {
             push_field(&mut key, field);
         }
-        let _ = write!(key, "/attempt-{}", id.retry_attempt);
+        key.push_str("/attempt-");
+        key.push_str(itoa::Buffer::new().format(id.retry_attempt));
         return key;
     }
     let template = template.encode_to_vec();

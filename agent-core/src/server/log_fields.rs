@@ -76,6 +76,18 @@ impl Visit for FieldWriter<'_> {
         });
     }
 
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.write(field, |line| {
+            line.0.write_str(itoa::Buffer::new().format(value))
+        });
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.write(field, |line| {
+            line.0.write_str(itoa::Buffer::new().format(value))
+        });
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.write(field, |line| write!(line, "{value:?}"));
     }
@@ -157,6 +169,7 @@ mod tests {
             r#type = "a \"quoted\" \\ name",
             ok = true,
             count = -2i64,
+            max = u64::MAX,
             "typed"
         );
         tracing::info!(kind = ?Some(1), error = %"fell over", "failed");
@@ -187,7 +200,7 @@ mod tests {
         );
         assert_eq!(
             ours[1],
-            r#"typed type="a \"quoted\" \\ name" ok=true count=-2"#
+            r#"typed type="a \"quoted\" \\ name" ok=true count=-2 max=18446744073709551615"#
         );
         assert_eq!(ours[3], r#"agent_call{task_type="bq"}: in a span"#);
     }

@@ -3,7 +3,6 @@
 //! for a successful GetTask poll at `debug`; and a warning when the client
 //! gives up on it).
 
-use std::fmt::Write;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -163,7 +162,7 @@ fn execution_id(id: &core::TaskExecutionIdentifier) -> String {
         written.push_str(field.map_or("", String::as_str));
         written.push('/');
     }
-    let _ = write!(written, "{}", id.retry_attempt);
+    written.push_str(itoa::Buffer::new().format(id.retry_attempt));
     written
 }
 
