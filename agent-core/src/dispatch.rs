@@ -7,6 +7,7 @@
 //! answers in the core's own types. With a [`Seal`], the metadata it hands
 //! out is sealed, and what comes back is opened before any agent sees it.
 
+mod detached;
 mod inputs;
 mod outputs;
 #[cfg(test)]
@@ -30,6 +31,7 @@ use crate::{
     AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
     protobuf_struct,
 };
+use detached::detached;
 use outputs::LargeOutputs;
 
 /// How long a create's or delete's answer is reused by default.
@@ -450,13 +452,13 @@ impl Dispatcher {
         }
     }
 
-    /// Runs `call` under the guard, as a task of its own started at once:
-    /// it finishes (and the guard keeps its answer) even when the caller
-    /// gives up waiting, so that a repeat finds the answer instead of
-    /// starting a second job. The worker slot `call` takes goes with it.
+    /// Runs `call` under the guard, [`detached`]: once started it finishes
+    /// (and the guard keeps its answer) even when the caller gives up
+    /// waiting, so that a repeat finds the answer instead of starting a
+    /// second job. The worker slot `call` takes goes with it.
     ///
-    /// A function answering the task's handle, not an `async fn`: that
-    /// would hold the spawned future in its own state as well.
+    /// A function answering a future, not an `async fn`: that would hold
+    /// the detached future in its own state as well.
     fn guarded<T, F>(
         &self,
         key: String,
@@ -468,8 +470,7 @@ impl Dispatcher {
         F: Future<Output = Result<T, AgentError>> + Send + 'static,
     {
         let guard = self.guard.clone();
-        let work = tokio::spawn(async move { guard.once(&key, ttl, call).await });
-        work.map(|joined| {
+        detached(async move { guard.once(&key, ttl, call).await }).map(|joined| {
             joined.unwrap_or_else(|_| {
                 Err(AgentError::unavailable(
                     "the call was cancelled: the server is shutting down",
