@@ -14,6 +14,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use tokio::net::TcpListener;
 
+use super::log_writer::{WrittenOnDrop, batched_writer};
 use super::{AgentServer, ServeError, ServerOptions, TlsFiles, bind, shutdown_signal};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
@@ -337,7 +338,7 @@ pub async fn serve_cli() -> Result<(), ServeError> {
 pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError> {
     let (args, matches) =
         ServeArgs::parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
-    let _logs_flushed_on_return = init_logging(args.log_format);
+    let _logs_written_on_return = init_logging(args.log_format)?;
     let registry = registry.collected().build()?;
     if args.check_config {
         // The TLS files are read as a start reads them.
@@ -466,23 +467,21 @@ async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeErr
     Err(last_error.expect("at least one host was tried"))
 }
 
-/// How many log lines may wait for the writer thread. The queue is allocated
-/// whole at start-up (32 bytes a line).
-const LOG_QUEUE_LINES: usize = 8192;
-
 /// Logs to stderr in `format`, filtered by `RUST_LOG` (`info` by default).
 ///
-/// Lines are written by a thread of their own, through a buffer flushed
-/// whenever no line waits: a request never waits on stderr, and a busy
-/// server writes many lines per system call. Should that thread fall
-/// [`LOG_QUEUE_LINES`] behind, new lines are dropped rather than stall
-/// requests. The guard answered flushes what is left when dropped.
-fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuard {
+/// Lines are written in batches by a thread of their own
+/// ([`super::log_writer`]): a request never waits on stderr, and a busy
+/// server writes many lines per system call. The guard answered writes what
+/// is left when dropped.
+fn init_logging(format: LogFormat) -> std::io::Result<WrittenOnDrop> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (stderr, flushed) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .finish(std::io::BufWriter::new(std::io::stderr()));
+    let (stderr, written) = batched_writer(std::io::stderr()).map_err(|error| {
+        std::io::Error::new(
+            error.kind(),
+            format!("cannot start the thread that writes the logs: {error}"),
+        )
+    })?;
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(super::log_time::Rfc3339Micros)
@@ -494,7 +493,7 @@ fn init_logging(format: LogFormat) -> tracing_appender::non_blocking::WorkerGuar
             .try_init(),
         LogFormat::Json => logs.json().with_current_span(true).try_init(),
     };
-    flushed
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod fuzz;
 mod log_chunks;
 mod log_fields;
 mod log_time;
+mod log_writer;
 pub mod metrics;
 mod oversize;
 mod reflection;
