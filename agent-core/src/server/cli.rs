@@ -490,6 +490,9 @@ fn init_logging(format: LogFormat) -> std::io::Result<WrittenOnDrop> {
         LogFormat::Text => logs
             .fmt_fields(super::log_fields::PlainFields)
             .with_ansi(std::io::stderr().is_terminal())
+            .event_format(super::log_line::TextLine::new(
+                super::log_time::Rfc3339Micros,
+            ))
             .try_init(),
         LogFormat::Json => logs.json().with_current_span(true).try_init(),
     };

@@ -10,6 +10,7 @@ use tracing_subscriber::fmt::time::FormatTime;
 /// (`2026-11-27T23:29:17.123456Z`), the form tracing-subscriber writes by
 /// default, written with one call rather than one per field: every
 /// create, delete and sync run logs a line.
+#[derive(Clone, Copy)]
 pub(crate) struct Rfc3339Micros;
 
 impl FormatTime for Rfc3339Micros {

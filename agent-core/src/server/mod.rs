@@ -14,6 +14,7 @@ mod flyte2;
 mod fuzz;
 mod log_chunks;
 mod log_fields;
+mod log_line;
 mod log_time;
 mod log_writer;
 pub mod metrics;
