@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
+use crate::TaskContext;
 use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
@@ -21,11 +22,14 @@ pub(crate) struct SyncAgentHandler {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// Reads the header and the inputs that follow it. A stream that ends after
-/// the header, or whose second message is empty, has no inputs.
-async fn read_request(
+/// Reads the header and the inputs that follow it into the task they
+/// describe. A stream that ends after the header, or whose second message is
+/// empty, has no inputs. The header is made into the boxed task as soon as
+/// it arrives: the kilobytes it holds are not carried across the wait for
+/// the inputs.
+async fn read_task(
     stream: &mut Streaming<admin::ExecuteTaskSyncRequest>,
-) -> Result<(admin::CreateRequestHeader, core::LiteralMap), Status> {
+) -> Result<Box<TaskContext>, Status> {
     let header = match stream.message().await? {
         Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Header(header)),
@@ -43,7 +47,9 @@ async fn read_request(
             ));
         }
     };
-    let inputs = match stream.message().await? {
+    let mut task = convert::sync_request(header, core::LiteralMap::default())
+        .map_err(status::from_agent_error)?;
+    task.inputs = match stream.message().await? {
         Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs)),
         }) => inputs,
@@ -57,7 +63,7 @@ async fn read_request(
             ));
         }
     };
-    Ok((header, inputs))
+    Ok(task)
 }
 
 #[tonic::async_trait]
@@ -71,7 +77,7 @@ impl SyncAgentService for SyncAgentHandler {
     ) -> Result<Response<Self::ExecuteTaskSyncStream>, Status> {
         let mut stream = request.into_inner();
         let read_timeout = self.shared.read_timeout;
-        let (header, inputs) = tokio::time::timeout(read_timeout, read_request(&mut stream))
+        let task = tokio::time::timeout(read_timeout, read_task(&mut stream))
             .await
             .map_err(|_| {
                 Status::deadline_exceeded(format!(
@@ -79,7 +85,6 @@ impl SyncAgentService for SyncAgentHandler {
                      {read_timeout:?}; send both, then close the stream"
                 ))
             })??;
-        let task = convert::sync_request(header, inputs).map_err(status::from_agent_error)?;
         let resource = self
             .shared
             .observe_start(task, Operation::Execute, Dispatcher::execute)
