@@ -98,6 +98,9 @@ fn write_batches(shared: &Shared, mut output: impl Write) {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
             waiting.thread_idle = false;
+            if waiting.closed && waiting.lines.is_empty() && waiting.dropped_lines == 0 {
+                return;
+            }
             mem::swap(&mut waiting.lines, &mut batch);
             (mem::take(&mut waiting.dropped_lines), waiting.closed)
         };
@@ -111,11 +114,7 @@ fn write_batches(shared: &Shared, mut output: impl Write) {
         let _ = output.write_all(&batch);
         let _ = output.flush();
         batch.clear();
-        if closed {
-            if shared.lock().lines.is_empty() {
-                return;
-            }
-        } else {
+        if !closed {
             thread::sleep(BATCH_INTERVAL);
         }
     }
