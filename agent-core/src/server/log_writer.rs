@@ -167,6 +167,7 @@ impl Drop for WrittenOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::mpsc;
 
     /// An output the test reads back.
     #[derive(Clone, Default)]
@@ -224,8 +225,14 @@ mod tests {
     fn a_quiet_servers_line_is_written_without_waiting_for_more() {
         let output = Output::default();
         let (writer, _written) = batched_writer(output.clone()).unwrap();
-        // Let the thread go idle first.
-        thread::sleep(BATCH_INTERVAL * 2);
+        // The thread waits for a line before this one comes.
+        for _ in 0..500 {
+            if writer.shared.lock().thread_idle {
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(writer.shared.lock().thread_idle, "the thread never waited");
         (&writer).write_all(b"alone\n").unwrap();
         for _ in 0..500 {
             if output.text() == "alone\n" {
@@ -238,12 +245,18 @@ mod tests {
 
     #[test]
     fn lines_beyond_the_limit_are_dropped_and_counted() {
-        /// An output that blocks until told to go on.
-        struct Stalled(Arc<Mutex<Vec<u8>>>, std::sync::mpsc::Receiver<()>);
+        /// An output that says when a write begins, then blocks until told
+        /// to go on.
+        struct Stalled {
+            written: Arc<Mutex<Vec<u8>>>,
+            writing: mpsc::Sender<()>,
+            go_on: mpsc::Receiver<()>,
+        }
         impl Write for Stalled {
             fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-                let _ = self.1.recv();
-                self.0.lock().unwrap().extend_from_slice(bytes);
+                let _ = self.writing.send(());
+                let _ = self.go_on.recv();
+                self.written.lock().unwrap().extend_from_slice(bytes);
                 Ok(bytes.len())
             }
             fn flush(&mut self) -> io::Result<()> {
@@ -251,11 +264,19 @@ mod tests {
             }
         }
         let output = Output::default();
-        let (go_on, stalled) = std::sync::mpsc::channel();
-        let (writer, written) = batched_writer(Stalled(output.0.clone(), stalled)).unwrap();
+        let (writing, is_writing) = mpsc::channel();
+        let (go_on, stalled) = mpsc::channel();
+        let (writer, written) = batched_writer(Stalled {
+            written: output.0.clone(),
+            writing,
+            go_on: stalled,
+        })
+        .unwrap();
         (&writer).write_all(b"first\n").unwrap();
-        // The thread takes `first` and blocks writing it; what follows waits.
-        thread::sleep(Duration::from_millis(50));
+        // The thread has taken `first` and blocks writing it; what follows waits.
+        is_writing
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the thread began writing `first`");
         let mut line = vec![b'x'; 1024 * 1024 - 1];
         line.push(b'\n');
         for _ in 0..6 {
