@@ -133,9 +133,8 @@ fn escaped_in_quotes(byte: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
+    use crate::server::captured_output::CapturedOutput;
     use tracing_subscriber::fmt::format::DefaultFields;
     use tracing_subscriber::layer::SubscriberExt;
 
@@ -145,8 +144,8 @@ mod tests {
     where
         F: for<'writer> FormatFields<'writer> + Send + Sync + 'static,
     {
-        let written = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let sink = Arc::clone(&written);
+        let output = CapturedOutput::default();
+        let sink = output.clone();
         let subscriber = tracing_subscriber::registry().with(
             tracing_subscriber::fmt::layer()
                 .without_time()
@@ -154,11 +153,10 @@ mod tests {
                 .with_target(false)
                 .with_level(false)
                 .fmt_fields(fields)
-                .with_writer(move || Sink(Arc::clone(&sink))),
+                .with_writer(move || sink.clone()),
         );
         tracing::subscriber::with_default(subscriber, log);
-        let text = String::from_utf8(written.lock().unwrap().clone()).unwrap();
-        text.lines().map(str::to_owned).collect()
+        output.text().lines().map(str::to_owned).collect()
     }
 
     /// An event of each kind the server and agents log.
@@ -175,19 +173,6 @@ mod tests {
         tracing::info!(kind = ?Some(1), error = %"fell over", "failed");
         let span = tracing::info_span!("agent_call", task_type = "bq");
         span.in_scope(|| tracing::info!("in a span"));
-    }
-
-    /// Collects what the subscriber writes.
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Sink {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[test]

@@ -90,9 +90,8 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
+    use crate::server::captured_output::CapturedOutput;
     use crate::server::log_fields::PlainFields;
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
@@ -107,33 +106,20 @@ mod tests {
         }
     }
 
-    /// Collects what the subscriber writes.
-    struct Collected(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Collected {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     /// What `format` writes, colours off, for events and spans at every
     /// level, with and without fields.
     fn text<E>(format: E) -> String
     where
         E: FormatEvent<tracing_subscriber::Registry, PlainFields> + Send + Sync + 'static,
     {
-        let written = Arc::new(Mutex::new(Vec::<u8>::new()));
-        let collected = Arc::clone(&written);
+        let output = CapturedOutput::default();
+        let collected = output.clone();
         let subscriber = tracing_subscriber::registry().with(
             tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .fmt_fields(PlainFields)
                 .event_format(format)
-                .with_writer(move || Collected(Arc::clone(&collected)))
+                .with_writer(move || collected.clone())
                 .with_filter(tracing_subscriber::filter::LevelFilter::TRACE),
         );
         tracing::subscriber::with_default(subscriber, || {
@@ -147,7 +133,7 @@ mod tests {
                 tracing::debug_span!("empty").in_scope(|| tracing::info!(x = 2, "in spans"));
             });
         });
-        String::from_utf8(written.lock().unwrap().clone()).unwrap()
+        output.text()
     }
 
     #[test]

@@ -169,30 +169,11 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
-    /// An output the test reads back.
-    #[derive(Clone, Default)]
-    struct Output(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Output {
-        fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Output {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
+    use crate::server::captured_output::CapturedOutput;
 
     #[test]
     fn every_line_is_written_in_order_by_the_time_the_guard_drops() {
-        let output = Output::default();
+        let output = CapturedOutput::default();
         let (writer, written) = batched_writer(output.clone()).unwrap();
         let loggers: Vec<_> = (0..4)
             .map(|logger| {
@@ -223,7 +204,7 @@ mod tests {
 
     #[test]
     fn a_quiet_servers_line_is_written_without_waiting_for_more() {
-        let output = Output::default();
+        let output = CapturedOutput::default();
         let (writer, _written) = batched_writer(output.clone()).unwrap();
         // The thread waits for a line before this one comes.
         for _ in 0..500 {
@@ -248,7 +229,7 @@ mod tests {
         /// An output that says when a write begins, then blocks until told
         /// to go on.
         struct Stalled {
-            written: Arc<Mutex<Vec<u8>>>,
+            written: CapturedOutput,
             writing: mpsc::Sender<()>,
             go_on: mpsc::Receiver<()>,
         }
@@ -256,18 +237,17 @@ mod tests {
             fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
                 let _ = self.writing.send(());
                 let _ = self.go_on.recv();
-                self.written.lock().unwrap().extend_from_slice(bytes);
-                Ok(bytes.len())
+                self.written.write(bytes)
             }
             fn flush(&mut self) -> io::Result<()> {
                 Ok(())
             }
         }
-        let output = Output::default();
+        let output = CapturedOutput::default();
         let (writing, is_writing) = mpsc::channel();
         let (go_on, stalled) = mpsc::channel();
         let (writer, written) = batched_writer(Stalled {
-            written: output.0.clone(),
+            written: output.clone(),
             writing,
             go_on: stalled,
         })

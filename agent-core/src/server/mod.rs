@@ -7,6 +7,8 @@
 //! converts the answer back. [`AgentServer::routes`] builds the services
 //! apart from serving them, so TLS and tower layers have one place each.
 
+#[cfg(test)]
+mod captured_output;
 pub mod cli;
 mod flyte1;
 mod flyte2;
