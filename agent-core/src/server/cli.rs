@@ -479,7 +479,10 @@ fn init_logging(format: LogFormat) -> std::io::Result<WrittenOnDrop> {
     let (stderr, written) = batched_writer(std::io::stderr()).map_err(|error| {
         std::io::Error::new(
             error.kind(),
-            format!("cannot start the thread that writes the logs: {error}"),
+            format!(
+                "cannot start the thread that writes the logs: {error}; check the \
+                 process's limits on threads and memory (ulimit -u, the container's)"
+            ),
         )
     })?;
     let logs = tracing_subscriber::fmt()
