@@ -1,11 +1,16 @@
 //! [`MemoryGuardStore`]: guarded answers in this process's memory, bounded
 //! in count and bytes, the oldest going first.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use hashbrown::HashMap;
+use hashbrown::hash_map::RawEntryMut;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -45,7 +50,8 @@ enum Slot {
 /// The slots by key. A key is allocated once, when first claimed, and shared
 /// with the completion order. Keys (a hundred bytes or so, hashed on every
 /// guarded call) are hashed with foldhash, seeded per process, at a
-/// fraction of SipHash's cost.
+/// fraction of SipHash's cost, and once per update: hashbrown's raw entries
+/// find a slot and fill it in one lookup.
 #[derive(Default)]
 struct Slots {
     by_key: HashMap<Arc<str>, Slot, foldhash::fast::RandomState>,
@@ -58,15 +64,16 @@ impl Slots {
     /// Removes the answer stored under `key`, if it is the one that expires
     /// at `expires`.
     fn evict(&mut self, key: &str, expires: Instant) {
-        if let Some(Slot::Done {
-            answer,
-            expires: stored,
-        }) = self.by_key.get(key)
+        if let RawEntryMut::Occupied(slot) = self.by_key.raw_entry_mut().from_key(key)
+            && let Slot::Done {
+                answer,
+                expires: stored,
+            } = slot.get()
             && *stored == expires
         {
             self.answers -= 1;
             self.answer_bytes -= answer.len();
-            self.by_key.remove(key);
+            slot.remove();
         }
     }
 
@@ -77,11 +84,17 @@ impl Slots {
             self.answers += 1;
             self.answer_bytes += answer.len();
         }
-        let key = match self.by_key.get_key_value(key) {
-            Some((stored, _)) => Arc::clone(stored),
-            None => Arc::from(key),
+        let (key, replaced) = match self.by_key.raw_entry_mut().from_key(key) {
+            RawEntryMut::Occupied(mut held) => {
+                let replaced = held.insert(slot);
+                (Arc::clone(held.key()), Some(replaced))
+            }
+            RawEntryMut::Vacant(free) => {
+                let (key, _) = free.insert(Arc::from(key), slot);
+                (Arc::clone(key), None)
+            }
         };
-        if let Some(Slot::Done { answer, .. }) = self.by_key.insert(Arc::clone(&key), slot) {
+        if let Some(Slot::Done { answer, .. }) = replaced {
             self.answers -= 1;
             self.answer_bytes -= answer.len();
         }
@@ -128,21 +141,35 @@ impl MemoryGuardStore {
 
     fn claim_now(&self, key: &str) -> Claim {
         let mut slots = self.lock();
-        match slots.by_key.get_mut(key) {
-            Some(Slot::Done { answer, expires }) if *expires > Instant::now() => {
-                return Claim::Completed(answer.clone());
+        let Slots {
+            by_key,
+            answers,
+            answer_bytes,
+            ..
+        } = &mut *slots;
+        match by_key.raw_entry_mut().from_key(key) {
+            RawEntryMut::Vacant(free) => {
+                free.insert(Arc::from(key), Slot::Running { finished: None });
             }
-            Some(Slot::Running { finished }) => {
-                let finished = finished.get_or_insert_with(|| watch::channel(()).0);
-                let mut receiver = finished.subscribe();
-                return Claim::Pending(Box::pin(async move {
-                    // Resolves when the holder's slot is replaced or removed.
-                    while receiver.changed().await.is_ok() {}
-                }));
-            }
-            _ => {}
+            RawEntryMut::Occupied(mut held) => match held.get_mut() {
+                Slot::Done { answer, expires } if *expires > Instant::now() => {
+                    return Claim::Completed(answer.clone());
+                }
+                Slot::Running { finished } => {
+                    let finished = finished.get_or_insert_with(|| watch::channel(()).0);
+                    let mut receiver = finished.subscribe();
+                    return Claim::Pending(Box::pin(async move {
+                        // Resolves when the holder's slot is replaced or removed.
+                        while receiver.changed().await.is_ok() {}
+                    }));
+                }
+                Slot::Done { answer, .. } => {
+                    *answers -= 1;
+                    *answer_bytes -= answer.len();
+                    held.insert(Slot::Running { finished: None });
+                }
+            },
         }
-        slots.insert(key, Slot::Running { finished: None });
         Claim::Acquired
     }
 
@@ -179,7 +206,10 @@ impl Default for MemoryGuardStore {
 
 impl GuardStore for MemoryGuardStore {
     fn claim<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Claim, StoreError>> {
-        Box::pin(std::future::ready(Ok(self.claim_now(key))))
+        match self.claim_now(key) {
+            Claim::Acquired => Box::pin(Acquired),
+            claim => Box::pin(std::future::ready(Ok(claim))),
+        }
     }
 
     fn complete<'a>(
@@ -189,11 +219,34 @@ impl GuardStore for MemoryGuardStore {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         self.complete_now(key, answer, ttl);
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(Done)
     }
 
     fn release<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         self.release_now(key);
-        Box::pin(std::future::ready(Ok(())))
+        Box::pin(Done)
+    }
+}
+
+/// A claim the store already took: zero-sized, so boxing it allocates
+/// nothing, as every guarded call claims a key.
+struct Acquired;
+
+impl Future for Acquired {
+    type Output = Result<Claim, StoreError>;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(Ok(Claim::Acquired))
+    }
+}
+
+/// An update the store already made: zero-sized, as [`Acquired`].
+struct Done;
+
+impl Future for Done {
+    type Output = Result<(), StoreError>;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Self::Output> {
+        Poll::Ready(Ok(()))
     }
 }

@@ -111,9 +111,9 @@ impl Shared {
         );
         let elapsed_ms = elapsed.as_millis() as u64;
         // The operation is one of our own names: written as it is, without
-        // the escaping (`?`) that strings a client sent, as the task type, get.
+        // the quotes and escaping that strings a client sent, as the task
+        // type and execution id, get.
         let name = operation.as_str();
-        let execution_id = execution_id.map(tracing::field::display);
         match &outcome {
             Ok(_) if operation == Operation::Get => {
                 tracing::debug!(
