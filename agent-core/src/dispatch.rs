@@ -21,15 +21,15 @@ use std::time::Duration;
 use futures::{FutureExt, TryFutureExt, future};
 
 use crate::guard::{Guard, GuardedAnswer, key};
-use crate::limits::{CallLimits, Slots};
+use crate::limits::{AgentSlots, CallLimits, Slots};
 use crate::proto::flyteidl::core;
 use crate::registry::RegisteredAgent;
 use crate::resource::ResourceParts;
 use crate::seal::Seal;
 use crate::storage::Storage;
 use crate::{
-    AgentError, Connection, LogsQuery, MetricsQuery, Registry, TaskCategory, TaskContext, TaskLogs,
-    protobuf_struct,
+    AgentError, Connection, DynAsyncAgent, DynSyncAgent, LogsQuery, MetricsQuery, Registry,
+    TaskCategory, TaskContext, TaskLogs, protobuf_struct,
 };
 use detached::detached;
 use outputs::LargeOutputs;
@@ -194,21 +194,7 @@ impl Dispatcher {
         async move {
             let category = task.task_category();
             let agent = Arc::clone(self.registry.async_agent(&category)?);
-            let key = agent.idempotent().then(|| key::create(&task));
-            let storage = self.storage.clone();
-            let call = self.contained(
-                category.clone(),
-                Operation::Create,
-                Box::pin(async move {
-                    let task = inputs::read_offloaded(&storage, task).await?;
-                    agent.create(task).await
-                }),
-            );
-            let resource_meta = match key {
-                Some(key) => self.guarded(key, self.answer_ttl, call).await,
-                None => call.await,
-            }?;
-            Ok(self.sealed(&category, resource_meta))
+            self.start_job(category, agent, task).await
         }
     }
 
@@ -225,31 +211,7 @@ impl Dispatcher {
         async move {
             let category = task.task_category();
             let agent = Arc::clone(self.registry.sync_agent(&category)?);
-            let key = agent.idempotent().then(|| key::execute(&task));
-            let output_prefix = task.output_prefix.clone();
-            let storage = self.storage.clone();
-            let agent_call = self.contained(
-                category.clone(),
-                Operation::Execute,
-                Box::pin(async move {
-                    let task = inputs::read_offloaded(&storage, task).await?;
-                    agent.execute(task).await
-                }),
-            );
-            let large_outputs = self.large_outputs();
-            let call = Box::pin(async move {
-                let parts = agent_call.await?.into_parts()?;
-                large_outputs
-                    .offload(&category, &output_prefix, parts)
-                    .await
-            });
-            match key {
-                Some(key) => {
-                    let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
-                    self.guarded(key, ttl, call).await
-                }
-                None => call.await,
-            }
+            self.run(category, agent, task).await
         }
     }
 
@@ -259,22 +221,17 @@ impl Dispatcher {
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
-        // Combinators, not an async block awaiting `execute` or `create`: a
-        // block would hold that future twice over (captured, then awaited).
         let task = task.into();
-        let is_sync = self
-            .registry
-            .get(&task.task_category())
-            .map(RegisteredAgent::is_sync);
-        match is_sync {
+        let category = task.task_category();
+        match self.registry.get(&category) {
             Err(error) => future::err(error).left_future(),
-            Ok(true) => self
-                .execute(task)
+            Ok(RegisteredAgent::Sync(agent)) => self
+                .run(category, Arc::clone(agent), task)
                 .map_ok(Started::Finished)
                 .left_future()
                 .right_future(),
-            Ok(false) => self
-                .create(task)
+            Ok(RegisteredAgent::Async(agent)) => self
+                .start_job(category, Arc::clone(agent), task)
                 .map_ok(Started::Job)
                 .right_future()
                 .right_future(),
@@ -289,11 +246,78 @@ impl Dispatcher {
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
-        let category = task.task_category();
+        let sealed_for = self.seal.is_some().then(|| task.task_category());
         self.start(task).map_ok(move |started| match started {
             Started::Job(resource_meta) => resource_meta,
-            Started::Finished(resource) => self.sealed(&category, resource.into_bytes()),
+            Started::Finished(resource) => match &sealed_for {
+                Some(category) => self.sealed(category, resource.into_bytes()),
+                None => resource.into_bytes(),
+            },
         })
+    }
+
+    /// [`create`](Self::create), with the agent serving `category` found.
+    ///
+    /// A function answering a future, as the callers' combinators want.
+    fn start_job(
+        &self,
+        category: TaskCategory,
+        agent: Arc<dyn DynAsyncAgent>,
+        task: Box<TaskContext>,
+    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
+        let key = agent.idempotent().then(|| key::create(&task));
+        let storage = self.storage.clone();
+        let call = self.contained(
+            self.slots.of(&category),
+            Operation::Create,
+            Box::pin(async move {
+                let task = inputs::read_offloaded(&storage, task).await?;
+                agent.create(task).await
+            }),
+        );
+        async move {
+            let resource_meta = match key {
+                Some(key) => self.guarded(key, self.answer_ttl, call).await,
+                None => call.await,
+            }?;
+            Ok(self.sealed(&category, resource_meta))
+        }
+    }
+
+    /// [`execute`](Self::execute), with the agent serving `category` found.
+    fn run(
+        &self,
+        category: TaskCategory,
+        agent: Arc<dyn DynSyncAgent>,
+        task: Box<TaskContext>,
+    ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
+        let key = agent.idempotent().then(|| key::execute(&task));
+        let output_prefix = task.output_prefix.clone();
+        let storage = self.storage.clone();
+        let agent_call = self.contained(
+            self.slots.of(&category),
+            Operation::Execute,
+            Box::pin(async move {
+                let task = inputs::read_offloaded(&storage, task).await?;
+                agent.execute(task).await
+            }),
+        );
+        let large_outputs = self.large_outputs();
+        let call = Box::pin(async move {
+            let parts = agent_call.await?.into_parts()?;
+            large_outputs
+                .offload(&category, &output_prefix, parts)
+                .await
+        });
+        async move {
+            match key {
+                Some(key) => {
+                    let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+                    self.guarded(key, ttl, call).await
+                }
+                None => call.await,
+            }
+        }
     }
 
     /// Reports the state of `job`: asks its async agent, or reads the result
@@ -316,7 +340,7 @@ impl Dispatcher {
         };
         let call = agent.get(&job.resource_meta, job.connection);
         let parts = self
-            .contained(job.category.clone(), Operation::Get, call)
+            .contained(self.slots.of(&job.category), Operation::Get, call)
             .await?
             .into_parts()?;
         self.large_outputs()
@@ -336,7 +360,8 @@ impl Dispatcher {
         let key = agent
             .idempotent()
             .then(|| key::delete(&job.category, &job.resource_meta));
-        let call = self.contained(job.category, Operation::Delete, async move {
+        let slots = self.slots.of(&job.category);
+        let call = self.contained(slots, Operation::Delete, async move {
             agent.delete(&job.resource_meta, job.connection).await?;
             Ok(Vec::new())
         });
@@ -356,7 +381,7 @@ impl Dispatcher {
         self.open(&mut job)?;
         let call = agent.get_metrics(&job.resource_meta, query);
         let results = self
-            .contained(job.category.clone(), Operation::GetMetrics, call)
+            .contained(self.slots.of(&job.category), Operation::GetMetrics, call)
             .await?;
         results
             .into_iter()
@@ -378,7 +403,7 @@ impl Dispatcher {
         let agent = self.registry.async_agent(&job.category)?;
         self.open(&mut job)?;
         let call = agent.get_logs(&job.resource_meta, query);
-        self.contained(job.category.clone(), Operation::GetLogs, call)
+        self.contained(self.slots.of(&job.category), Operation::GetLogs, call)
             .await
     }
 
@@ -388,7 +413,7 @@ impl Dispatcher {
     /// error: the server goes on serving.
     fn contained<T, F>(
         &self,
-        category: TaskCategory,
+        agent_slots: Arc<AgentSlots>,
         operation: Operation,
         call: F,
     ) -> impl Future<Output = Result<T, AgentError>> + Send + use<T, F>
@@ -398,7 +423,8 @@ impl Dispatcher {
         let slots = Arc::clone(&self.slots);
         let storage = self.storage.clone();
         async move {
-            let _slot = slots.acquire(&category).await?;
+            let _slot = slots.acquire(&agent_slots).await?;
+            let category = agent_slots.category();
             let timeout = slots.call_timeout();
             let call = AssertUnwindSafe(storage.scope(call)).catch_unwind();
             match tokio::time::timeout(timeout, call).await {

@@ -43,8 +43,29 @@ pub(crate) struct Slots {
     limits: CallLimits,
     workers: Arc<Semaphore>,
     /// Looked up on every agent call: hashed with foldhash, not SipHash.
-    per_agent: HashMap<TaskCategory, Arc<Semaphore>, foldhash::fast::RandomState>,
+    per_agent: HashMap<TaskCategory, Arc<AgentSlots>, foldhash::fast::RandomState>,
     waiting: AtomicUsize,
+}
+
+/// The slots of the agent serving one task category, which a call holds on
+/// to (rather than a copy of the category) until it has run.
+pub(crate) struct AgentSlots {
+    category: TaskCategory,
+    calls: Arc<Semaphore>,
+}
+
+impl AgentSlots {
+    fn new(category: TaskCategory, limits: &CallLimits) -> Self {
+        AgentSlots {
+            category,
+            calls: Arc::new(Semaphore::new(limits.per_agent.max(1))),
+        }
+    }
+
+    /// The task category whose agent these slots are for.
+    pub(crate) fn category(&self) -> &TaskCategory {
+        &self.category
+    }
 }
 
 /// A running call's hold on its agent's slot and a worker; freed when dropped.
@@ -62,7 +83,10 @@ impl Slots {
     ) -> Self {
         let per_agent = categories
             .into_iter()
-            .map(|category| (category, Arc::new(Semaphore::new(limits.per_agent.max(1)))))
+            .map(|category| {
+                let slots = AgentSlots::new(category.clone(), &limits);
+                (category, Arc::new(slots))
+            })
             .collect();
         Slots {
             limits,
@@ -77,17 +101,22 @@ impl Slots {
         self.limits.call_timeout
     }
 
-    /// Waits for a slot of the agent serving `category`, then for a worker.
+    /// The slots of the agent serving `category` (slots of its own for a
+    /// category no agent was registered for).
+    pub(crate) fn of(&self, category: &TaskCategory) -> Arc<AgentSlots> {
+        match self.per_agent.get(category) {
+            Some(slots) => Arc::clone(slots),
+            None => Arc::new(AgentSlots::new(category.clone(), &self.limits)),
+        }
+    }
+
+    /// Waits for one of the `agent`'s slots, then for a worker.
     ///
     /// Fails with `RESOURCE_EXHAUSTED` at once when the queue is full.
-    pub(crate) async fn acquire(&self, category: &TaskCategory) -> Result<Slot, AgentError> {
-        let agent = self
-            .per_agent
-            .get(category)
-            .cloned()
-            .unwrap_or_else(|| Arc::new(Semaphore::new(self.limits.per_agent.max(1))));
+    pub(crate) async fn acquire(&self, agent: &AgentSlots) -> Result<Slot, AgentError> {
+        let agent = &agent.calls;
         if let (Ok(agent), Ok(worker)) = (
-            Arc::clone(&agent).try_acquire_owned(),
+            Arc::clone(agent).try_acquire_owned(),
             Arc::clone(&self.workers).try_acquire_owned(),
         ) {
             return Ok(Slot {
@@ -103,7 +132,7 @@ impl Slots {
             ))
         })?;
         // The semaphores are never closed, so the permits always come.
-        let agent = agent
+        let agent = Arc::clone(agent)
             .acquire_owned()
             .await
             .map_err(|_| AgentError::unavailable("the server is shutting down"))?;
@@ -157,17 +186,14 @@ mod tests {
             per_agent: 2,
             ..CallLimits::default()
         });
-        let slow = TaskCategory::new("slow", 0);
+        let slow = slots.of(&TaskCategory::new("slow", 0));
         let _first = slots.acquire(&slow).await.unwrap();
         let _second = slots.acquire(&slow).await.unwrap();
         let third_slow =
             tokio::time::timeout(Duration::from_millis(20), slots.acquire(&slow)).await;
         assert!(third_slow.is_err(), "the slow agent is at its ceiling");
-        let fast = tokio::time::timeout(
-            Duration::from_millis(20),
-            slots.acquire(&TaskCategory::new("fast", 0)),
-        )
-        .await;
+        let fast = slots.of(&TaskCategory::new("fast", 0));
+        let fast = tokio::time::timeout(Duration::from_millis(20), slots.acquire(&fast)).await;
         assert!(fast.is_ok(), "another agent still gets the free worker");
     }
 
@@ -179,11 +205,11 @@ mod tests {
             max_waiting: 2,
             ..CallLimits::default()
         }));
-        let slow = TaskCategory::new("slow", 0);
+        let slow = slots.of(&TaskCategory::new("slow", 0));
         let _running = slots.acquire(&slow).await.unwrap();
         let waiters: Vec<_> = (0..2)
             .map(|_| {
-                let (slots, slow) = (Arc::clone(&slots), slow.clone());
+                let (slots, slow) = (Arc::clone(&slots), Arc::clone(&slow));
                 tokio::spawn(async move { slots.acquire(&slow).await.map(drop) })
             })
             .collect();
