@@ -192,8 +192,11 @@ impl Dispatcher {
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
         async move {
-            let category = task.task_category();
-            let agent = Arc::clone(self.registry.async_agent(&category)?);
+            let template = &task.template;
+            let (category, agent) = self
+                .registry
+                .find(&template.r#type, template.task_type_version)?;
+            let agent = Arc::clone(agent.as_async(category)?);
             self.start_job(category, agent, task).await
         }
     }
@@ -209,8 +212,11 @@ impl Dispatcher {
     ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
         let task = task.into();
         async move {
-            let category = task.task_category();
-            let agent = Arc::clone(self.registry.sync_agent(&category)?);
+            let template = &task.template;
+            let (category, agent) = self
+                .registry
+                .find(&template.r#type, template.task_type_version)?;
+            let agent = Arc::clone(agent.as_sync(category)?);
             self.run(category, agent, task).await
         }
     }
@@ -222,15 +228,18 @@ impl Dispatcher {
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
         let task = task.into();
-        let category = task.task_category();
-        match self.registry.get(&category) {
+        let template = &task.template;
+        match self
+            .registry
+            .find(&template.r#type, template.task_type_version)
+        {
             Err(error) => future::err(error).left_future(),
-            Ok(RegisteredAgent::Sync(agent)) => self
+            Ok((category, RegisteredAgent::Sync(agent))) => self
                 .run(category, Arc::clone(agent), task)
                 .map_ok(Started::Finished)
                 .left_future()
                 .right_future(),
-            Ok(RegisteredAgent::Async(agent)) => self
+            Ok((category, RegisteredAgent::Async(agent))) => self
                 .start_job(category, Arc::clone(agent), task)
                 .map_ok(Started::Job)
                 .right_future()
@@ -259,16 +268,16 @@ impl Dispatcher {
     /// [`create`](Self::create), with the agent serving `category` found.
     ///
     /// A function answering a future, as the callers' combinators want.
-    fn start_job(
-        &self,
-        category: TaskCategory,
+    fn start_job<'a>(
+        &'a self,
+        category: &'a TaskCategory,
         agent: Arc<dyn DynAsyncAgent>,
         task: Box<TaskContext>,
-    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
+    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'a {
         let key = agent.idempotent().then(|| key::create(&task));
         let storage = self.storage.clone();
         let call = self.contained(
-            self.slots.of(&category),
+            self.slots.of(category),
             Operation::Create,
             Box::pin(async move {
                 let task = inputs::read_offloaded(&storage, task).await?;
@@ -280,22 +289,23 @@ impl Dispatcher {
                 Some(key) => self.guarded(key, self.answer_ttl, call).await,
                 None => call.await,
             }?;
-            Ok(self.sealed(&category, resource_meta))
+            Ok(self.sealed(category, resource_meta))
         }
     }
 
     /// [`execute`](Self::execute), with the agent serving `category` found.
-    fn run(
-        &self,
-        category: TaskCategory,
+    fn run<'a>(
+        &'a self,
+        category: &TaskCategory,
         agent: Arc<dyn DynSyncAgent>,
         task: Box<TaskContext>,
-    ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
+    ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + 'a {
         let key = agent.idempotent().then(|| key::execute(&task));
         let output_prefix = task.output_prefix.clone();
         let storage = self.storage.clone();
+        let slots = self.slots.of(category);
         let agent_call = self.contained(
-            self.slots.of(&category),
+            Arc::clone(&slots),
             Operation::Execute,
             Box::pin(async move {
                 let task = inputs::read_offloaded(&storage, task).await?;
@@ -306,7 +316,7 @@ impl Dispatcher {
         let call = Box::pin(async move {
             let parts = agent_call.await?.into_parts()?;
             large_outputs
-                .offload(&category, &output_prefix, parts)
+                .offload(slots.category(), &output_prefix, parts)
                 .await
         });
         async move {

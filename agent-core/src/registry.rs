@@ -2,8 +2,10 @@
 //! every front door shares (with their error messages), and the agent
 //! metadata that `ListAgents` and `ListConnectors` answer.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use hashbrown::{Equivalent, HashMap};
 
 use crate::{AgentError, AsyncAgent, DynAsyncAgent, DynSyncAgent, SyncAgent, TaskCategory};
 
@@ -46,6 +48,55 @@ impl RegisteredAgent {
     /// Whether it is a sync agent.
     pub fn is_sync(&self) -> bool {
         matches!(self, RegisteredAgent::Sync(_))
+    }
+
+    /// The async agent, serving `category`.
+    ///
+    /// Fails with `INVALID_ARGUMENT` when it is a sync agent.
+    pub(crate) fn as_async(
+        &self,
+        category: &TaskCategory,
+    ) -> Result<&Arc<dyn DynAsyncAgent>, AgentError> {
+        match self {
+            RegisteredAgent::Async(agent) => Ok(agent),
+            RegisteredAgent::Sync(agent) => Err(AgentError::invalid_argument(format!(
+                "task category {category} is served by the sync agent `{}`, which runs a task \
+                 in one call: send it with SyncAgentService.ExecuteTaskSync instead",
+                agent.name()
+            ))),
+        }
+    }
+
+    /// The sync agent, serving `category`.
+    ///
+    /// Fails with `INVALID_ARGUMENT` when it is an async agent.
+    pub(crate) fn as_sync(
+        &self,
+        category: &TaskCategory,
+    ) -> Result<&Arc<dyn DynSyncAgent>, AgentError> {
+        match self {
+            RegisteredAgent::Sync(agent) => Ok(agent),
+            RegisteredAgent::Async(agent) => Err(AgentError::invalid_argument(format!(
+                "task category {category} is served by the async agent `{}`, which starts a \
+                 job and is polled for it: send it with AsyncAgentService.CreateTask instead",
+                agent.name()
+            ))),
+        }
+    }
+}
+
+/// A task category as a request names it, looked up without copying its
+/// name. Hashes as the [`TaskCategory`] of the same name and version does
+/// (both derive `Hash` from a string and an `i32`).
+#[derive(Hash)]
+struct NamedCategory<'a> {
+    name: &'a str,
+    version: i32,
+}
+
+impl Equivalent<TaskCategory> for NamedCategory<'_> {
+    fn equivalent(&self, category: &TaskCategory) -> bool {
+        self.name == category.name && self.version == category.version
     }
 }
 
@@ -158,12 +209,29 @@ impl Registry {
     /// Fails with `NOT_FOUND`, listing the categories served, when there is
     /// none.
     pub fn get(&self, category: &TaskCategory) -> Result<&RegisteredAgent, AgentError> {
-        self.agents.get(category).ok_or_else(|| {
-            AgentError::not_found(format!(
-                "no agent serves task category {category}; this server serves: {}",
-                self.describe_categories()
-            ))
-        })
+        self.find(&category.name, category.version)
+            .map(|(_, agent)| agent)
+    }
+
+    /// The agent for the task type `name` at `version`, with its category
+    /// as registered (which a call can borrow instead of copying).
+    ///
+    /// Fails with `NOT_FOUND`, listing the categories served, when there is
+    /// none.
+    pub(crate) fn find(
+        &self,
+        name: &str,
+        version: i32,
+    ) -> Result<(&TaskCategory, &RegisteredAgent), AgentError> {
+        self.agents
+            .get_key_value(&NamedCategory { name, version })
+            .ok_or_else(|| {
+                AgentError::not_found(format!(
+                    "no agent serves task category {}; this server serves: {}",
+                    TaskCategory::new(name, version),
+                    self.describe_categories()
+                ))
+            })
     }
 
     /// The async agent for `category`.
@@ -174,14 +242,7 @@ impl Registry {
         &self,
         category: &TaskCategory,
     ) -> Result<&Arc<dyn DynAsyncAgent>, AgentError> {
-        match self.get(category)? {
-            RegisteredAgent::Async(agent) => Ok(agent),
-            RegisteredAgent::Sync(agent) => Err(AgentError::invalid_argument(format!(
-                "task category {category} is served by the sync agent `{}`, which runs a task \
-                 in one call: send it with SyncAgentService.ExecuteTaskSync instead",
-                agent.name()
-            ))),
-        }
+        self.get(category)?.as_async(category)
     }
 
     /// The sync agent for `category`.
@@ -192,14 +253,7 @@ impl Registry {
         &self,
         category: &TaskCategory,
     ) -> Result<&Arc<dyn DynSyncAgent>, AgentError> {
-        match self.get(category)? {
-            RegisteredAgent::Sync(agent) => Ok(agent),
-            RegisteredAgent::Async(agent) => Err(AgentError::invalid_argument(format!(
-                "task category {category} is served by the async agent `{}`, which starts a \
-                 job and is polled for it: send it with AsyncAgentService.CreateTask instead",
-                agent.name()
-            ))),
-        }
+        self.get(category)?.as_sync(category)
     }
 
     /// Every task category served.

@@ -162,7 +162,7 @@ mod tests {
     /// An event of each kind the server and agents log.
     fn events() {
         let id = "p/d/e/n0/t/0";
-        tracing::info!(task_type = "bq", operation = %"create", execution_id = id, elapsed_ms = 3u64, "done");
+        tracing::info!(message = "done", task_type = "bq", operation = %"create", execution_id = id, elapsed_ms = 3u64);
         tracing::info!(
             r#type = "a \"quoted\" \\ name",
             ok = true,

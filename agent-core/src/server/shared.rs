@@ -112,24 +112,25 @@ impl Shared {
         let elapsed_ms = elapsed.as_millis() as u64;
         // The operation is one of our own names: written as it is, without
         // the quotes and escaping that strings a client sent, as the task
-        // type and execution id, get.
+        // type and execution id, get. The message of a success is a plain
+        // string, which a line writes as it is, not a format to run.
         let name = operation.as_str();
         match &outcome {
             Ok(_) if operation == Operation::Get => {
                 tracing::debug!(
+                    message = "done",
                     task_type,
                     operation = %name,
                     execution_id,
                     elapsed_ms,
-                    "done"
                 )
             }
             Ok(_) => tracing::info!(
+                message = "done",
                 task_type,
                 operation = %name,
                 execution_id,
                 elapsed_ms,
-                "done"
             ),
             Err(error) => tracing::warn!(
                 task_type,
