@@ -192,10 +192,7 @@ impl Dispatcher {
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
         async move {
-            let template = &task.template;
-            let (category, agent) = self
-                .registry
-                .find(&template.r#type, template.task_type_version)?;
+            let (category, agent) = self.registry.serving(&task.template)?;
             let agent = Arc::clone(agent.as_async(category)?);
             self.start_job(category, agent, task).await
         }
@@ -212,10 +209,7 @@ impl Dispatcher {
     ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + '_ {
         let task = task.into();
         async move {
-            let template = &task.template;
-            let (category, agent) = self
-                .registry
-                .find(&template.r#type, template.task_type_version)?;
+            let (category, agent) = self.registry.serving(&task.template)?;
             let agent = Arc::clone(agent.as_sync(category)?);
             self.run(category, agent, task).await
         }
@@ -227,12 +221,10 @@ impl Dispatcher {
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
+        // Combinators, not an async block awaiting the job or the run: a
+        // block would hold that future twice over (captured, then awaited).
         let task = task.into();
-        let template = &task.template;
-        match self
-            .registry
-            .find(&template.r#type, template.task_type_version)
-        {
+        match self.registry.serving(&task.template) {
             Err(error) => future::err(error).left_future(),
             Ok((category, RegisteredAgent::Sync(agent))) => self
                 .run(category, Arc::clone(agent), task)

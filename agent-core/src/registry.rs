@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hashbrown::{Equivalent, HashMap};
 
+use crate::proto::flyteidl::core;
 use crate::{AgentError, AsyncAgent, DynAsyncAgent, DynSyncAgent, SyncAgent, TaskCategory};
 
 /// An agent of either kind, ready to serve.
@@ -213,12 +214,22 @@ impl Registry {
             .map(|(_, agent)| agent)
     }
 
-    /// The agent for the task type `name` at `version`, with its category
-    /// as registered (which a call can borrow instead of copying).
+    /// The agent for the task category `template` names (its type and
+    /// version), with the category as registered, which a call borrows
+    /// instead of building one per request.
     ///
     /// Fails with `NOT_FOUND`, listing the categories served, when there is
     /// none.
-    pub(crate) fn find(
+    pub(crate) fn serving(
+        &self,
+        template: &core::TaskTemplate,
+    ) -> Result<(&TaskCategory, &RegisteredAgent), AgentError> {
+        self.find(&template.r#type, template.task_type_version)
+    }
+
+    /// The agent for the task type `name` at `version`, with its category
+    /// as registered.
+    fn find(
         &self,
         name: &str,
         version: i32,
@@ -380,5 +391,30 @@ impl RegistryBuilder {
             agents,
             metadata: metadata.into_values().collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_category_is_found_by_the_name_and_version_a_request_carries() {
+        let mut agents: HashMap<TaskCategory, u8, foldhash::fast::RandomState> = HashMap::default();
+        agents.insert(TaskCategory::new("sql_query", 0), 0);
+        agents.insert(TaskCategory::new("sql_query", 1), 1);
+        agents.insert(TaskCategory::new("shell", 0), 2);
+        let found = |name, version| {
+            agents
+                .get_key_value(&NamedCategory { name, version })
+                .map(|(category, agent)| (category.clone(), *agent))
+        };
+        assert_eq!(
+            found("sql_query", 1),
+            Some((TaskCategory::new("sql_query", 1), 1))
+        );
+        assert_eq!(found("shell", 0), Some((TaskCategory::new("shell", 0), 2)));
+        assert_eq!(found("shell", 1), None);
+        assert_eq!(found("sql", 0), None);
     }
 }
