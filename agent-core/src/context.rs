@@ -49,10 +49,12 @@ pub struct ExecutionMetadata {
     pub interruptible: bool,
     /// How many failures of interruptible attempts are tolerated.
     pub interruptible_failure_threshold: i32,
-    /// The identity the execution runs as.
-    pub identity: Option<core::Identity>,
+    /// The identity the execution runs as. Boxed, as are the overrides:
+    /// each is hundreds of bytes, usually absent, and a task moves through
+    /// several futures on its way to the agent.
+    pub identity: Option<Box<core::Identity>>,
     /// Overrides of the task's node (Flyte 1 only).
-    pub overrides: Option<core::TaskNodeOverrides>,
+    pub overrides: Option<Box<core::TaskNodeOverrides>>,
 }
 
 impl TaskContext {

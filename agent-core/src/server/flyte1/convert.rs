@@ -15,7 +15,15 @@ use crate::{AgentError, Phase, TaskCategory, TaskContext};
 pub(super) fn create_request(
     request: admin::CreateTaskRequest,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = required_template(request.template, "CreateTaskRequest.template")?;
+    let template = match request.template {
+        Some(template) if !template.r#type.is_empty() => template,
+        other => {
+            return Err(unusable_template(
+                other.is_some(),
+                "CreateTaskRequest.template",
+            ));
+        }
+    };
     Ok(Box::new(TaskContext {
         template,
         inputs: request.inputs.unwrap_or_default(),
@@ -33,7 +41,13 @@ pub(super) fn sync_request(
     header: admin::CreateRequestHeader,
     inputs: core::LiteralMap,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = required_template(header.template, "ExecuteTaskSyncRequest.header.template")?;
+    let template = match header.template {
+        Some(template) if !template.r#type.is_empty() => template,
+        other => {
+            let field = "ExecuteTaskSyncRequest.header.template";
+            return Err(unusable_template(other.is_some(), field));
+        }
+    };
     Ok(Box::new(TaskContext {
         template,
         inputs,
@@ -43,21 +57,22 @@ pub(super) fn sync_request(
     }))
 }
 
-fn required_template(
-    template: Option<core::TaskTemplate>,
-    field: &str,
-) -> Result<core::TaskTemplate, AgentError> {
-    let template = template.ok_or_else(|| {
+/// Why a request's template cannot be run: it is missing (`present` is
+/// false) or names no task type. `field` is where the request carries it.
+///
+/// The callers check the template in place and call this only to fail: a
+/// template is a kilobyte, which a call taking and answering it would copy
+/// twice over.
+fn unusable_template(present: bool, field: &str) -> AgentError {
+    if present {
+        AgentError::invalid_argument(format!(
+            "{field}.type is empty: name the task type the request is for"
+        ))
+    } else {
         AgentError::invalid_argument(format!(
             "{field} is missing: send the template of the task to run"
         ))
-    })?;
-    if template.r#type.is_empty() {
-        return Err(AgentError::invalid_argument(format!(
-            "{field}.type is empty: name the task type the request is for"
-        )));
     }
-    Ok(template)
 }
 
 fn execution(metadata: admin::TaskExecutionMetadata) -> ExecutionMetadata {
@@ -71,8 +86,8 @@ fn execution(metadata: admin::TaskExecutionMetadata) -> ExecutionMetadata {
         max_attempts: metadata.max_attempts,
         interruptible: metadata.interruptible,
         interruptible_failure_threshold: metadata.interruptible_failure_threshold,
-        identity: metadata.identity,
-        overrides: metadata.overrides,
+        identity: metadata.identity.map(Box::new),
+        overrides: metadata.overrides.map(Box::new),
     }
 }
 

@@ -7,6 +7,7 @@
 //! into the `flyteidl.core` types the core speaks (see `build.rs`).
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 
 use crate::context::ExecutionMetadata;
 use crate::dispatch::Job;
@@ -58,11 +59,16 @@ fn inputs(inputs: task::Inputs) -> Result<core::LiteralMap, AgentError> {
                 input.name
             )));
         };
-        if literals.insert(input.name.clone(), value).is_some() {
-            return Err(AgentError::invalid_argument(format!(
-                "CreateTaskRequest.inputs: the input `{}` is given twice",
-                input.name
-            )));
+        match literals.entry(input.name) {
+            Entry::Vacant(free) => {
+                free.insert(value);
+            }
+            Entry::Occupied(given) => {
+                return Err(AgentError::invalid_argument(format!(
+                    "CreateTaskRequest.inputs: the input `{}` is given twice",
+                    given.key()
+                )));
+            }
         }
     }
     Ok(core::LiteralMap { literals })
@@ -79,7 +85,7 @@ fn execution(metadata: connector::TaskExecutionMetadata) -> ExecutionMetadata {
         max_attempts: metadata.max_attempts,
         interruptible: metadata.interruptible,
         interruptible_failure_threshold: metadata.interruptible_failure_threshold,
-        identity: metadata.identity,
+        identity: metadata.identity.map(Box::new),
         overrides: None,
     }
 }
