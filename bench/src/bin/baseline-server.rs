@@ -22,7 +22,7 @@ use agent_core::proto::flyteidl2::connector::{
 };
 use agent_core::proto::flyteidl2::task;
 use clap::Parser;
-use futures::stream;
+use futures::{StreamExt, stream};
 use tonic::{Request, Response, Status, Streaming};
 
 /// The metadata every CreateTask answers.
@@ -173,9 +173,9 @@ impl SyncAgentService for Answers {
         request: Request<Streaming<admin::ExecuteTaskSyncRequest>>,
     ) -> Result<Response<Self::ExecuteTaskSyncStream>, Status> {
         let mut messages = request.into_inner();
-        // The header, then the inputs.
-        messages.message().await?;
-        messages.message().await?;
+        // The header, then the inputs, read as the agent server reads them.
+        messages.next().await.transpose()?;
+        messages.next().await.transpose()?;
         let answer = admin::ExecuteTaskSyncResponse {
             res: Some(admin::execute_task_sync_response::Res::Header(
                 admin::ExecuteTaskSyncResponseHeader {

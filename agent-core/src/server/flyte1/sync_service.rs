@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
@@ -27,10 +28,14 @@ pub(crate) struct SyncAgentHandler {
 /// empty, has no inputs. The header is made into the boxed task as soon as
 /// it arrives: the kilobytes it holds are not carried across the wait for
 /// the inputs.
+///
+/// Messages are read with `next`, not `Streaming::message`: that is an
+/// `async fn` around `next`, which moves each message (a header's size,
+/// whatever it holds) through its own future twice over.
 async fn read_task(
     stream: &mut Streaming<admin::ExecuteTaskSyncRequest>,
 ) -> Result<Box<TaskContext>, Status> {
-    let header = match stream.message().await? {
+    let header = match stream.next().await.transpose()? {
         Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Header(header)),
         }) => header,
@@ -49,7 +54,7 @@ async fn read_task(
     };
     let mut task = convert::sync_request(header, core::LiteralMap::default())
         .map_err(status::from_agent_error)?;
-    task.inputs = match stream.message().await? {
+    task.inputs = match stream.next().await.transpose()? {
         Some(admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs)),
         }) => inputs,
