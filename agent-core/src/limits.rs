@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::{AgentError, TaskCategory};
 
@@ -51,14 +51,18 @@ pub(crate) struct Slots {
 /// to (rather than a copy of the category) until it has run.
 pub(crate) struct AgentSlots {
     category: TaskCategory,
-    calls: Arc<Semaphore>,
+    /// `None` when the ceiling is no lower than the pool of workers (as by
+    /// default): the workers bound the agent's calls, and a call takes one
+    /// permit, not two.
+    calls: Option<Arc<Semaphore>>,
 }
 
 impl AgentSlots {
     fn new(category: TaskCategory, limits: &CallLimits) -> Self {
+        let ceiling = limits.per_agent.max(1);
         AgentSlots {
             category,
-            calls: Arc::new(Semaphore::new(limits.per_agent.max(1))),
+            calls: (ceiling < limits.workers).then(|| Arc::new(Semaphore::new(ceiling))),
         }
     }
 
@@ -66,11 +70,27 @@ impl AgentSlots {
     pub(crate) fn category(&self) -> &TaskCategory {
         &self.category
     }
+
+    /// One of the agent's slots, if one is free now.
+    fn try_acquire(&self) -> Result<Option<OwnedSemaphorePermit>, TryAcquireError> {
+        self.calls
+            .as_ref()
+            .map(|calls| Arc::clone(calls).try_acquire_owned())
+            .transpose()
+    }
+
+    /// One of the agent's slots, once one is free.
+    async fn acquire(&self) -> Result<Option<OwnedSemaphorePermit>, AcquireError> {
+        match &self.calls {
+            Some(calls) => Arc::clone(calls).acquire_owned().await.map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 /// A running call's hold on its agent's slot and a worker; freed when dropped.
 pub(crate) struct Slot {
-    _agent: OwnedSemaphorePermit,
+    _agent: Option<OwnedSemaphorePermit>,
     _worker: OwnedSemaphorePermit,
 }
 
@@ -114,9 +134,8 @@ impl Slots {
     ///
     /// Fails with `RESOURCE_EXHAUSTED` at once when the queue is full.
     pub(crate) async fn acquire(&self, agent: &AgentSlots) -> Result<Slot, AgentError> {
-        let agent = &agent.calls;
         if let (Ok(agent), Ok(worker)) = (
-            Arc::clone(agent).try_acquire_owned(),
+            agent.try_acquire(),
             Arc::clone(&self.workers).try_acquire_owned(),
         ) {
             return Ok(Slot {
@@ -132,8 +151,8 @@ impl Slots {
             ))
         })?;
         // The semaphores are never closed, so the permits always come.
-        let agent = Arc::clone(agent)
-            .acquire_owned()
+        let agent = agent
+            .acquire()
             .await
             .map_err(|_| AgentError::unavailable("the server is shutting down"))?;
         let worker = Arc::clone(&self.workers)
@@ -195,6 +214,23 @@ mod tests {
         let fast = slots.of(&TaskCategory::new("fast", 0));
         let fast = tokio::time::timeout(Duration::from_millis(20), slots.acquire(&fast)).await;
         assert!(fast.is_ok(), "another agent still gets the free worker");
+    }
+
+    #[tokio::test]
+    async fn a_ceiling_no_lower_than_the_workers_leaves_the_workers_to_bound_an_agent() {
+        let slots = slots(CallLimits {
+            workers: 2,
+            per_agent: 5,
+            ..CallLimits::default()
+        });
+        let slow = slots.of(&TaskCategory::new("slow", 0));
+        let _first = slots.acquire(&slow).await.unwrap();
+        let _second = slots.acquire(&slow).await.unwrap();
+        let third = tokio::time::timeout(Duration::from_millis(20), slots.acquire(&slow)).await;
+        assert!(third.is_err(), "every worker is taken");
+        drop(_first);
+        let third = tokio::time::timeout(Duration::from_secs(5), slots.acquire(&slow)).await;
+        assert!(third.is_ok(), "a freed worker is taken again");
     }
 
     #[tokio::test]
