@@ -1,7 +1,8 @@
 //! What the services of every protocol share: the dispatcher, the metrics,
 //! and how one call is observed (its metrics, its log line: at `info`, but
 //! for a successful GetTask poll at `debug`; and a warning when the client
-//! gives up on it).
+//! gives up on it); and what their requests share: a template's check and
+//! a metrics query.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -165,6 +166,24 @@ fn execution_id(id: &core::TaskExecutionIdentifier) -> String {
     }
     written.push_str(itoa::Buffer::new().format(id.retry_attempt));
     written
+}
+
+/// Why a request's template cannot be run: it is missing (`present` is
+/// false) or names no task type. `field` is where the request carries it.
+///
+/// The adapters check the template in place and call this only to fail: a
+/// template is a kilobyte, which a call taking and answering it would copy
+/// twice over.
+pub(super) fn unusable_template(present: bool, field: &str) -> AgentError {
+    if present {
+        AgentError::invalid_argument(format!(
+            "{field}.type is empty: name the task type the request is for"
+        ))
+    } else {
+        AgentError::invalid_argument(format!(
+            "{field} is missing: send the template of the task to run"
+        ))
+    }
 }
 
 /// Logs a request that was dropped before it was answered: the client

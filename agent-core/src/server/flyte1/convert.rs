@@ -7,6 +7,7 @@ use crate::context::ExecutionMetadata;
 use crate::proto::flyteidl::{admin, core};
 use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
+use crate::server::shared::unusable_template;
 use crate::{AgentError, Phase, TaskCategory, TaskContext};
 
 /// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
@@ -55,24 +56,6 @@ pub(super) fn sync_request(
         execution: execution(header.task_execution_metadata.unwrap_or_default()),
         connection: Default::default(),
     }))
-}
-
-/// Why a request's template cannot be run: it is missing (`present` is
-/// false) or names no task type. `field` is where the request carries it.
-///
-/// The callers check the template in place and call this only to fail: a
-/// template is a kilobyte, which a call taking and answering it would copy
-/// twice over.
-fn unusable_template(present: bool, field: &str) -> AgentError {
-    if present {
-        AgentError::invalid_argument(format!(
-            "{field}.type is empty: name the task type the request is for"
-        ))
-    } else {
-        AgentError::invalid_argument(format!(
-            "{field} is missing: send the template of the task to run"
-        ))
-    }
 }
 
 fn execution(metadata: admin::TaskExecutionMetadata) -> ExecutionMetadata {

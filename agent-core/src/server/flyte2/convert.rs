@@ -16,6 +16,7 @@ use crate::proto::flyteidl2::core::Connection as WireConnection;
 use crate::proto::flyteidl2::{connector, logs::dataplane, task};
 use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
+use crate::server::shared::unusable_template;
 use crate::{AgentError, Connection, TaskCategory, TaskContext};
 
 /// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
@@ -25,16 +26,15 @@ use crate::{AgentError, Connection, TaskCategory, TaskContext};
 pub(super) fn create_request(
     request: connector::CreateTaskRequest,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = request.template.ok_or_else(|| {
-        AgentError::invalid_argument(
-            "CreateTaskRequest.template is missing: send the template of the task to run",
-        )
-    })?;
-    if template.r#type.is_empty() {
-        return Err(AgentError::invalid_argument(
-            "CreateTaskRequest.template.type is empty: name the task type the request is for",
-        ));
-    }
+    let template = match request.template {
+        Some(template) if !template.r#type.is_empty() => template,
+        other => {
+            return Err(unusable_template(
+                other.is_some(),
+                "CreateTaskRequest.template",
+            ));
+        }
+    };
     Ok(Box::new(TaskContext {
         template,
         inputs: inputs(request.inputs.unwrap_or_default())?,
