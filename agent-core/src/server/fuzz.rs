@@ -61,10 +61,10 @@ pub(crate) fn any_template() -> impl Strategy<Value = core::TaskTemplate> {
                 core::task_template::Target::Sql(core::Sql { statement, dialect })
             )),
             vec(".{0,6}", 0..3).prop_map(|args| Some(core::task_template::Target::Container(
-                core::Container {
+                Box::new(core::Container {
                     args,
                     ..Default::default()
-                }
+                })
             ))),
         ],
     )

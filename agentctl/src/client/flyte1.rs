@@ -200,8 +200,8 @@ fn execution(execution: &ExecutionMetadata) -> admin::TaskExecutionMetadata {
         max_attempts: execution.max_attempts,
         interruptible: execution.interruptible,
         interruptible_failure_threshold: execution.interruptible_failure_threshold,
-        overrides: execution.overrides.map(|overrides| *overrides),
-        identity: execution.identity.map(|identity| *identity),
+        overrides: execution.overrides,
+        identity: execution.identity,
     }
 }
 

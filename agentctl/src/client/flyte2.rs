@@ -168,7 +168,7 @@ fn execution(execution: &ExecutionMetadata) -> connector::TaskExecutionMetadata 
         max_attempts: execution.max_attempts,
         interruptible: execution.interruptible,
         interruptible_failure_threshold: execution.interruptible_failure_threshold,
-        identity: execution.identity.map(|identity| *identity),
+        identity: execution.identity,
     }
 }
 

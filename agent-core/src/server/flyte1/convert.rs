@@ -69,8 +69,8 @@ fn execution(metadata: admin::TaskExecutionMetadata) -> ExecutionMetadata {
         max_attempts: metadata.max_attempts,
         interruptible: metadata.interruptible,
         interruptible_failure_threshold: metadata.interruptible_failure_threshold,
-        identity: metadata.identity.map(Box::new),
-        overrides: metadata.overrides.map(Box::new),
+        identity: metadata.identity,
+        overrides: metadata.overrides,
     }
 }
 

@@ -85,7 +85,7 @@ fn execution(metadata: connector::TaskExecutionMetadata) -> ExecutionMetadata {
         max_attempts: metadata.max_attempts,
         interruptible: metadata.interruptible,
         interruptible_failure_threshold: metadata.interruptible_failure_threshold,
-        identity: metadata.identity.map(Box::new),
+        identity: metadata.identity,
         overrides: None,
     }
 }
