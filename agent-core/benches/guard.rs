@@ -27,19 +27,19 @@ fn guard(c: &mut Criterion) {
             let guard = &guard;
             async move {
                 guard
-                    .once(&key, ttl, async { Ok(br#"{"job_id":1}"#.to_vec()) })
+                    .once(key, ttl, async { Ok(br#"{"job_id":1}"#.to_vec()) })
                     .await
                     .unwrap()
             }
         })
     });
     runtime
-        .block_on(guard.once("repeated", ttl, async { Ok(b"answer".to_vec()) }))
+        .block_on(guard.once("repeated".to_owned(), ttl, async { Ok(b"answer".to_vec()) }))
         .unwrap();
     c.bench_function("guard/memory_repeated_key", |b| {
         b.to_async(&runtime).iter(|| async {
             guard
-                .once("repeated", ttl, async { Ok(Vec::new()) })
+                .once("repeated".to_owned(), ttl, async { Ok(Vec::new()) })
                 .await
                 .unwrap()
         })

@@ -497,8 +497,7 @@ impl Dispatcher {
         T: GuardedAnswer + Send + 'static,
         F: Future<Output = Result<T, AgentError>> + Send + 'static,
     {
-        let guard = self.guard.clone();
-        detached(async move { guard.once(&key, ttl, call).await }).map(|joined| {
+        detached(self.guard.once(key, ttl, call)).map(|joined| {
             joined.unwrap_or_else(|_| {
                 Err(AgentError::unavailable(
                     "the call was cancelled: the server is shutting down",

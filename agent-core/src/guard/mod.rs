@@ -153,37 +153,49 @@ impl Guard {
     /// `UNAVAILABLE` or run unguarded, as [`OnStoreFailure`] says. A store
     /// that fails to keep an answer is logged, not reported: the call itself
     /// succeeded.
-    pub async fn once<T, F>(&self, key: &str, ttl: Duration, call: F) -> Result<T, AgentError>
+    ///
+    /// The future owns what it needs (a clone of the guard, the key), so
+    /// that it can run on as a task of its own; it holds `call` once, not
+    /// once more for each `async fn` it is passed through.
+    pub fn once<T, F>(
+        &self,
+        key: String,
+        ttl: Duration,
+        call: F,
+    ) -> impl Future<Output = Result<T, AgentError>> + use<T, F>
     where
         T: GuardedAnswer,
         F: Future<Output = Result<T, AgentError>>,
     {
-        loop {
-            match self.store.claim(key).await {
-                Ok(Claim::Completed(answer)) => return T::from_stored(answer),
-                Ok(Claim::Pending(finished)) => finished.await,
-                Ok(Claim::Acquired) => break,
-                // Boxed: the rare path would otherwise add its own copy of
-                // `call` to every guarded call's future.
-                Err(error) => return Box::pin(self.unguarded(key, error, call)).await,
+        let guard = self.clone();
+        async move {
+            loop {
+                match guard.store.claim(&key).await {
+                    Ok(Claim::Completed(answer)) => return T::from_stored(answer),
+                    Ok(Claim::Pending(finished)) => finished.await,
+                    Ok(Claim::Acquired) => break,
+                    // Boxed: the rare path would otherwise add its own copy
+                    // of `call` to every guarded call's future.
+                    Err(error) => return Box::pin(guard.unguarded(&key, error, call)).await,
+                }
             }
-        }
-        let mut held = HeldClaim {
-            store: &self.store,
-            key: Some(key),
-        };
-        let (answer, stored) = match call.await {
-            Ok(answer) => {
-                let (bytes, answer) = answer.into_stored();
-                (Ok(answer), self.store.complete(key, bytes, ttl).await)
+            let mut held = HeldClaim {
+                store: &guard.store,
+                key: Some(&key),
+            };
+            let (answer, stored) = match call.await {
+                Ok(answer) => {
+                    let (bytes, answer) = answer.into_stored();
+                    (Ok(answer), guard.store.complete(&key, bytes, ttl).await)
+                }
+                Err(error) => (Err(error), guard.store.release(&key).await),
+            };
+            match stored {
+                Ok(()) => held.key = None,
+                Err(error) => tracing::warn!(key, %error, "the idempotency store failed"),
             }
-            Err(error) => (Err(error), self.store.release(key).await),
-        };
-        match stored {
-            Ok(()) => held.key = None,
-            Err(error) => tracing::warn!(key, %error, "the idempotency store failed"),
+            answer
         }
-        answer
     }
 
     /// `call`, whose key the store could not claim (`error`): refused, or
@@ -285,7 +297,7 @@ mod tests {
             let (guard, runs, mut released) = (guard.clone(), runs.clone(), released.clone());
             tokio::spawn(async move {
                 guard
-                    .once("k", HOUR, async {
+                    .once("k".to_owned(), HOUR, async {
                         runs.fetch_add(1, Ordering::SeqCst);
                         let _ = released.wait_for(|go| *go).await;
                         Ok(b"job-1".to_vec())
@@ -306,12 +318,12 @@ mod tests {
     async fn a_failed_call_is_not_stored() {
         let (guard, store) = guard_with(GuardLimits::default());
         let failed = guard
-            .once::<Vec<u8>, _>("k", HOUR, async { Err(AgentError::internal("boom")) })
+            .once::<Vec<u8>, _>("k".to_owned(), HOUR, async { Err(AgentError::internal("boom")) })
             .await;
         assert!(failed.is_err());
         assert!(store.is_empty());
         let answer = guard
-            .once("k", HOUR, async { Ok(b"second".to_vec()) })
+            .once("k".to_owned(), HOUR, async { Ok(b"second".to_vec()) })
             .await;
         assert_eq!(answer.unwrap(), b"second");
     }
@@ -319,7 +331,7 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_call_releases_its_key() {
         let (guard, store) = guard_with(GuardLimits::default());
-        let pending = guard.once::<Vec<u8>, _>("k", HOUR, std::future::pending());
+        let pending = guard.once::<Vec<u8>, _>("k".to_owned(), HOUR, std::future::pending());
         let timed_out = tokio::time::timeout(Duration::from_millis(10), pending).await;
         assert!(timed_out.is_err());
         tokio::task::yield_now().await;
@@ -329,12 +341,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn answers_expire_after_their_ttl() {
         let (guard, store) = guard_with(GuardLimits::default());
-        guard.once("a", HOUR, async { Ok(vec![1]) }).await.unwrap();
+        guard.once("a".to_owned(), HOUR, async { Ok(vec![1]) }).await.unwrap();
         tokio::time::advance(HOUR - Duration::from_secs(1)).await;
-        let reused = guard.once("a", HOUR, async { Ok(vec![2]) }).await.unwrap();
+        let reused = guard.once("a".to_owned(), HOUR, async { Ok(vec![2]) }).await.unwrap();
         assert_eq!(reused, vec![1], "an answer within its TTL is reused");
         tokio::time::advance(Duration::from_secs(2)).await;
-        let fresh = guard.once("a", HOUR, async { Ok(vec![3]) }).await.unwrap();
+        let fresh = guard.once("a".to_owned(), HOUR, async { Ok(vec![3]) }).await.unwrap();
         assert_eq!(fresh, vec![3], "an expired answer is not reused");
         assert_eq!(store.len(), 1);
     }
@@ -346,7 +358,7 @@ mod tests {
             max_bytes: usize::MAX,
         });
         for key in ["a", "b", "c", "d", "e"] {
-            guard.once(key, HOUR, async { Ok(vec![1]) }).await.unwrap();
+            guard.once(key.to_owned(), HOUR, async { Ok(vec![1]) }).await.unwrap();
         }
         let kept: Vec<_> = ["a", "b", "c", "d", "e"]
             .into_iter()
@@ -363,7 +375,7 @@ mod tests {
         });
         for key in ["a", "b", "c"] {
             guard
-                .once(key, HOUR, async { Ok(vec![0; 4]) })
+                .once(key.to_owned(), HOUR, async { Ok(vec![0; 4]) })
                 .await
                 .unwrap();
         }
@@ -375,7 +387,7 @@ mod tests {
     async fn a_huge_ttl_is_capped_instead_of_overflowing() {
         let (guard, store) = guard_with(GuardLimits::default());
         guard
-            .once("k", Duration::MAX, async { Ok(vec![1]) })
+            .once("k".to_owned(), Duration::MAX, async { Ok(vec![1]) })
             .await
             .unwrap();
         assert!(store.has_answer("k"));
@@ -406,7 +418,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_failure_keeps_the_answer_and_frees_the_key() {
         let guard = Guard::new(Arc::new(FailingStore(MemoryGuardStore::default())));
-        let first = guard.once("k", HOUR, async { Ok(b"job".to_vec()) }).await;
+        let first = guard.once("k".to_owned(), HOUR, async { Ok(b"job".to_vec()) }).await;
         assert_eq!(
             first.unwrap(),
             b"job",
@@ -415,7 +427,7 @@ mod tests {
         tokio::task::yield_now().await;
         let second = tokio::time::timeout(
             Duration::from_secs(5),
-            guard.once("k", HOUR, async { Ok(b"again".to_vec()) }),
+            guard.once("k".to_owned(), HOUR, async { Ok(b"again".to_vec()) }),
         )
         .await
         .expect("the key was released, not left running");
@@ -455,7 +467,7 @@ mod tests {
         let guard = Guard::new(Arc::new(DownStore));
         let runs = AtomicUsize::new(0);
         let refused = guard
-            .once("k", HOUR, async {
+            .once("k".to_owned(), HOUR, async {
                 runs.fetch_add(1, Ordering::SeqCst);
                 Ok(vec![1])
             })
@@ -476,7 +488,7 @@ mod tests {
         let runs = AtomicUsize::new(0);
         for _ in 0..2 {
             let answer = guard
-                .once("k", HOUR, async {
+                .once("k".to_owned(), HOUR, async {
                     runs.fetch_add(1, Ordering::SeqCst);
                     Ok(vec![1])
                 })
