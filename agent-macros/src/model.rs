@@ -298,8 +298,6 @@ pub(crate) struct Method {
     pub(crate) ident: syn::Ident,
     /// `async`, when the method is an `async fn`.
     pub(crate) asyncness: Option<syn::Token![async]>,
-    /// The `fn` token.
-    pub(crate) fn_token: syn::Token![fn],
     pub(crate) receiver: Receiver,
     /// The parameters after the receiver.
     pub(crate) params: Vec<syn::PatType>,

@@ -234,7 +234,6 @@ fn method(role: Role, function: &syn::ImplItemFn) -> Method {
         role,
         ident: sig.ident.clone(),
         asyncness: sig.asyncness,
-        fn_token: sig.fn_token,
         receiver: receiver(sig),
         params,
         paren_span: sig.paren_token.span.join(),

@@ -318,7 +318,9 @@ mod tests {
     async fn a_failed_call_is_not_stored() {
         let (guard, store) = guard_with(GuardLimits::default());
         let failed = guard
-            .once::<Vec<u8>, _>("k".to_owned(), HOUR, async { Err(AgentError::internal("boom")) })
+            .once::<Vec<u8>, _>("k".to_owned(), HOUR, async {
+                Err(AgentError::internal("boom"))
+            })
             .await;
         assert!(failed.is_err());
         assert!(store.is_empty());
@@ -341,12 +343,21 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn answers_expire_after_their_ttl() {
         let (guard, store) = guard_with(GuardLimits::default());
-        guard.once("a".to_owned(), HOUR, async { Ok(vec![1]) }).await.unwrap();
+        guard
+            .once("a".to_owned(), HOUR, async { Ok(vec![1]) })
+            .await
+            .unwrap();
         tokio::time::advance(HOUR - Duration::from_secs(1)).await;
-        let reused = guard.once("a".to_owned(), HOUR, async { Ok(vec![2]) }).await.unwrap();
+        let reused = guard
+            .once("a".to_owned(), HOUR, async { Ok(vec![2]) })
+            .await
+            .unwrap();
         assert_eq!(reused, vec![1], "an answer within its TTL is reused");
         tokio::time::advance(Duration::from_secs(2)).await;
-        let fresh = guard.once("a".to_owned(), HOUR, async { Ok(vec![3]) }).await.unwrap();
+        let fresh = guard
+            .once("a".to_owned(), HOUR, async { Ok(vec![3]) })
+            .await
+            .unwrap();
         assert_eq!(fresh, vec![3], "an expired answer is not reused");
         assert_eq!(store.len(), 1);
     }
@@ -358,7 +369,10 @@ mod tests {
             max_bytes: usize::MAX,
         });
         for key in ["a", "b", "c", "d", "e"] {
-            guard.once(key.to_owned(), HOUR, async { Ok(vec![1]) }).await.unwrap();
+            guard
+                .once(key.to_owned(), HOUR, async { Ok(vec![1]) })
+                .await
+                .unwrap();
         }
         let kept: Vec<_> = ["a", "b", "c", "d", "e"]
             .into_iter()
@@ -418,7 +432,9 @@ mod tests {
     #[tokio::test]
     async fn a_store_failure_keeps_the_answer_and_frees_the_key() {
         let guard = Guard::new(Arc::new(FailingStore(MemoryGuardStore::default())));
-        let first = guard.once("k".to_owned(), HOUR, async { Ok(b"job".to_vec()) }).await;
+        let first = guard
+            .once("k".to_owned(), HOUR, async { Ok(b"job".to_vec()) })
+            .await;
         assert_eq!(
             first.unwrap(),
             b"job",

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use prost::Message;
 use tracing::Instrument;
 
@@ -79,32 +80,58 @@ impl Shared {
     /// The call runs in a `debug` span with the same fields, so that what
     /// an agent logs carries them when the server runs at `debug`; like a
     /// request span in tower-http, it costs nothing at `info`.
-    pub(crate) async fn observe<T>(
-        &self,
+    ///
+    /// Combinators, not an `async fn`: that would hold `call` twice, as its
+    /// argument and as the future it awaits.
+    pub(crate) fn observe<'a, T>(
+        &'a self,
         task_type: String,
         operation: Operation,
         execution_id: Option<String>,
-        call: impl Future<Output = Result<T, AgentError>>,
-    ) -> Result<T, tonic::Status> {
-        let task_type = task_type.as_str();
-        let execution_id = execution_id.as_deref();
+        call: impl Future<Output = Result<T, AgentError>> + 'a,
+    ) -> impl Future<Output = Result<T, tonic::Status>> + 'a {
         let span = tracing::debug_span!(
             "agent_call",
-            task_type,
+            task_type = task_type.as_str(),
             operation = operation.as_str(),
-            execution_id = execution_id.map(tracing::field::display),
+            execution_id = execution_id.as_deref().map(tracing::field::display),
         );
-        let started = Instant::now();
-        let mut unanswered = Unanswered {
+        let observed = ObservedCall {
             task_type,
             operation,
-            started,
+            execution_id,
+            started: Instant::now(),
             answered: false,
         };
-        let outcome = call.instrument(span).await;
-        unanswered.answered = true;
-        let elapsed = started.elapsed();
-        self.metrics.record(
+        call.instrument(span)
+            .map(move |outcome| observed.answer(&self.metrics, outcome))
+    }
+}
+
+/// What a call is logged with; logged as given up on when dropped before it
+/// is answered (the client cancelled it or its deadline passed: a guarded
+/// call goes on without it).
+struct ObservedCall {
+    task_type: String,
+    operation: Operation,
+    execution_id: Option<String>,
+    started: Instant,
+    answered: bool,
+}
+
+impl ObservedCall {
+    /// Records the call's metrics, logs its `outcome`, and answers it.
+    fn answer<T>(
+        mut self,
+        metrics: &Metrics,
+        outcome: Result<T, AgentError>,
+    ) -> Result<T, tonic::Status> {
+        self.answered = true;
+        let elapsed = self.started.elapsed();
+        let task_type = self.task_type.as_str();
+        let execution_id = self.execution_id.as_deref();
+        let operation = self.operation;
+        metrics.record(
             task_type,
             operation,
             elapsed,
@@ -147,6 +174,19 @@ impl Shared {
     }
 }
 
+impl Drop for ObservedCall {
+    fn drop(&mut self) {
+        if !self.answered {
+            tracing::warn!(
+                task_type = self.task_type,
+                operation = self.operation.as_str(),
+                elapsed_ms = self.started.elapsed().as_millis() as u64,
+                "the client gave up on the request (cancelled, or its deadline passed)"
+            );
+        }
+    }
+}
+
 /// A task execution id as logs show it:
 /// `project/domain/execution/node/task/attempt`. Written once per call, for
 /// its span and its log line, which escape what a client sent in it.
@@ -183,28 +223,6 @@ pub(super) fn unusable_template(present: bool, field: &str) -> AgentError {
         AgentError::invalid_argument(format!(
             "{field} is missing: send the template of the task to run"
         ))
-    }
-}
-
-/// Logs a request that was dropped before it was answered: the client
-/// cancelled it or its deadline passed. A guarded call goes on without it.
-struct Unanswered<'a> {
-    task_type: &'a str,
-    operation: Operation,
-    started: Instant,
-    answered: bool,
-}
-
-impl Drop for Unanswered<'_> {
-    fn drop(&mut self) {
-        if !self.answered {
-            tracing::warn!(
-                task_type = self.task_type,
-                operation = self.operation.as_str(),
-                elapsed_ms = self.started.elapsed().as_millis() as u64,
-                "the client gave up on the request (cancelled, or its deadline passed)"
-            );
-        }
     }
 }
 

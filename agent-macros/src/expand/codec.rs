@@ -31,7 +31,7 @@
 //! call is spanned over the user's return type, so a wrong type is reported
 //! there.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::signature::{self, Params};
@@ -52,7 +52,7 @@ pub(super) fn expand(agent: &Agent) -> TokenStream {
                 ..
             } = signature::params(method);
             let call = signature::at_return_type(quote!(Self::#user_fn(#(#passed),*)), method);
-            let returns = signature::result_type(method.role.output(), Span::call_site());
+            let returns = signature::result_type(method.role.output());
             let verb = match method.role {
                 Role::EncodeMetadata => "Encodes",
                 _ => "Decodes",

@@ -8,7 +8,7 @@
 //! `::core::result::Result<::std::vec::Vec<u8>, _agent_core::AgentError>`.
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, quote};
 
 use crate::model::{Method, Output, ParamRole};
 
@@ -97,9 +97,8 @@ fn trait_type(role: ParamRole) -> TokenStream {
 }
 
 /// The result type the trait gives a method:
-/// `::core::result::Result<_agent_core::Resource, _agent_core::AgentError>`,
-/// spanned at `span`.
-pub(super) fn result_type(output: Output, span: Span) -> TokenStream {
+/// `::core::result::Result<_agent_core::Resource, _agent_core::AgentError>`.
+pub(super) fn result_type(output: Output) -> TokenStream {
     let ok = match output {
         Output::Metadata => quote!(Self::Metadata),
         Output::Resource => quote!(_agent_core::Resource),
@@ -108,7 +107,7 @@ pub(super) fn result_type(output: Output, span: Span) -> TokenStream {
         Output::Logs => quote!(_agent_core::TaskLogs),
         Output::Bytes => quote!(::std::vec::Vec<::core::primitive::u8>),
     };
-    quote_spanned!(span=> ::core::result::Result<#ok, _agent_core::AgentError>)
+    quote!(::core::result::Result<#ok, _agent_core::AgentError>)
 }
 
 /// `call`, the generated call of the user's method, relocated onto the

@@ -19,11 +19,15 @@
 //!     type Metadata = QueryJob;
 //!     fn task_category(&self) -> _agent_core::TaskCategory { .. }
 //!     fn name(&self) -> ::std::string::String { .. }
-//!     async fn create(&self, task: TaskContext) -> Result<Self::Metadata, AgentError> {
-//!         Self::create(self, task).await
+//!     fn create(&self, task: TaskContext)
+//!         -> impl Future<Output = Result<Self::Metadata, AgentError>> + Send
+//!     {
+//!         Self::create(self, task)
 //!     }
-//!     async fn get(&self, metadata: QueryJob, _: Connection) -> Result<Resource, AgentError> {
-//!         _agent_core::__private::run_blocking(|| Self::get(self, metadata)).await
+//!     fn get(&self, metadata: QueryJob, _: Connection)
+//!         -> impl Future<Output = Result<Resource, AgentError>> + Send
+//!     {
+//!         _agent_core::__private::run_blocking(move || Self::get(self, metadata))
 //!     }
 //!     ..
 //! }
@@ -34,10 +38,10 @@
 //!
 //! - every parameter is declared with the user's type, so a wrong one is
 //!   "expected `TaskContext`, found `String`" at that type;
-//! - every call is spanned at the user's return type, so a wrong one is
-//!   "expected `Result<Resource, AgentError>`, found `Resource`" there;
-//! - every return type is spanned at the user's `async` (or `fn`), so
-//!   "future cannot be sent between threads safely" lands on their method.
+//! - every call and every returned future is spanned at the user's return
+//!   type, so a wrong one is "expected `Result<Resource, AgentError>`,
+//!   found `Resource`" there, and "future cannot be sent between threads
+//!   safely" too.
 //!
 //! A method is called only when the block has it (the trait's default
 //! answers otherwise), so a missing method can never resolve to the trait
@@ -48,8 +52,8 @@ use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::LitStr;
 
+use super::codec;
 use super::signature::{self, Params};
-use super::{codec, located_at};
 use crate::args::Args;
 use crate::model::{Agent, Kind, Method, ParamRole};
 
@@ -131,10 +135,12 @@ pub(super) fn expand(args: &Args, agent: &Agent) -> TokenStream {
 ///
 /// ```text
 /// /// Calls `BigQueryAgent::get`, which takes no `Connection`.
-/// async fn get(&self, metadata: QueryJob, _: _agent_core::Connection)
-///     -> ::core::result::Result<_agent_core::Resource, _agent_core::AgentError>
+/// fn get(&self, metadata: QueryJob, _: _agent_core::Connection)
+///     -> impl ::core::future::Future<
+///         Output = ::core::result::Result<_agent_core::Resource, _agent_core::AgentError>,
+///     > + ::core::marker::Send
 /// {
-///     Self::get(self, metadata).await
+///     Self::get(self, metadata)
 /// }
 /// ```
 fn delegate(agent: &Agent, method: &Method) -> TokenStream {
@@ -147,29 +153,31 @@ fn delegate(agent: &Agent, method: &Method) -> TokenStream {
         lifetimes,
     } = signature::params(method);
 
+    // The user's future is the trait's: an `async fn` around it would hold
+    // the arguments (a task is most of a kilobyte) once more.
     let call = quote!(Self::#user_fn(self, #(#passed),*));
     let body = if method.asyncness.is_some() {
-        quote!(#call.await)
+        call
     } else {
-        quote!(_agent_core::__private::run_blocking(|| #call).await)
+        quote!(_agent_core::__private::run_blocking(move || #call))
     };
     let body = signature::at_return_type(body, method);
 
-    // The future's type points at the user's `async` (or `fn`), so "future
-    // is not `Send`" lands on their method.
-    let future_at = located_at(
-        method
-            .asyncness
-            .map_or(method.fn_token.span, |token| token.span),
+    // The future's type stands at the user's return type, so "expected
+    // `Result<Resource, AgentError>`, found `Resource`" and "future is not
+    // `Send`" land there.
+    let result = signature::result_type(method.role.output());
+    let returns = signature::at_return_type(
+        quote!(impl ::core::future::Future<Output = #result> + ::core::marker::Send),
+        method,
     );
-    let returns = signature::result_type(method.role.output(), future_at);
 
     let doc = delegate_doc(agent, method, ignored);
     let cfg_attrs = &method.cfg_attrs;
     quote! {
         #[doc = #doc]
         #(#cfg_attrs)*
-        async fn #trait_fn #lifetimes(&self, #(#declared),*) -> #returns {
+        fn #trait_fn #lifetimes(&self, #(#declared),*) -> #returns {
             #body
         }
     }

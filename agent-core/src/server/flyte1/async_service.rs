@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use tonic::{Request, Response, Status};
 
 use super::convert;
@@ -38,18 +39,26 @@ fn job(
 
 #[tonic::async_trait]
 impl AsyncAgentService for AsyncAgentHandler {
-    async fn create_task(
-        &self,
+    /// Not an `async fn`: its future would hold the request (most of a
+    /// kilobyte) beside the task made of it, to the end of the call.
+    fn create_task<'handler, 'call>(
+        &'handler self,
         request: Request<admin::CreateTaskRequest>,
-    ) -> Result<Response<admin::CreateTaskResponse>, Status> {
-        let task =
-            convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
-        let resource_meta = self
-            .shared
-            .observe_start(task, Operation::Create, Dispatcher::create)
-            .await?;
-        let answer = admin::CreateTaskResponse { resource_meta };
-        Ok(Response::new(self.shared.within_limit(answer)?))
+    ) -> BoxFuture<'call, Result<Response<admin::CreateTaskResponse>, Status>>
+    where
+        'handler: 'call,
+        Self: 'call,
+    {
+        let task = convert::create_request(request.into_inner());
+        Box::pin(async move {
+            let task = task.map_err(status::from_agent_error)?;
+            let resource_meta = self
+                .shared
+                .observe_start(task, Operation::Create, Dispatcher::create)
+                .await?;
+            let answer = admin::CreateTaskResponse { resource_meta };
+            Ok(Response::new(self.shared.within_limit(answer)?))
+        })
     }
 
     async fn get_task(

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::convert;
@@ -76,33 +77,41 @@ impl SyncAgentService for SyncAgentHandler {
     type ExecuteTaskSyncStream =
         futures::stream::Once<std::future::Ready<Result<admin::ExecuteTaskSyncResponse, Status>>>;
 
-    async fn execute_task_sync(
-        &self,
+    /// Not an `async fn`: its future would hold the request as well as
+    /// the stream taken out of it, to the end of the call.
+    fn execute_task_sync<'handler, 'call>(
+        &'handler self,
         request: Request<Streaming<admin::ExecuteTaskSyncRequest>>,
-    ) -> Result<Response<Self::ExecuteTaskSyncStream>, Status> {
+    ) -> BoxFuture<'call, Result<Response<Self::ExecuteTaskSyncStream>, Status>>
+    where
+        'handler: 'call,
+        Self: 'call,
+    {
         let mut stream = request.into_inner();
-        let read_timeout = self.shared.read_timeout;
-        let task = tokio::time::timeout(read_timeout, read_task(&mut stream))
-            .await
-            .map_err(|_| {
-                Status::deadline_exceeded(format!(
-                    "ExecuteTaskSyncRequest: the header and inputs did not arrive within \
-                     {read_timeout:?}; send both, then close the stream"
-                ))
-            })??;
-        let resource = self
-            .shared
-            .observe_start(task, Operation::Execute, Dispatcher::execute)
-            .await?;
-        let response = admin::ExecuteTaskSyncResponse {
-            res: Some(admin::execute_task_sync_response::Res::Header(
-                admin::ExecuteTaskSyncResponseHeader {
-                    resource: Some(convert::resource(resource)),
-                },
-            )),
-        };
-        Ok(Response::new(futures::stream::once(std::future::ready(
-            self.shared.within_limit(response),
-        ))))
+        Box::pin(async move {
+            let read_timeout = self.shared.read_timeout;
+            let task = tokio::time::timeout(read_timeout, read_task(&mut stream))
+                .await
+                .map_err(|_| {
+                    Status::deadline_exceeded(format!(
+                        "ExecuteTaskSyncRequest: the header and inputs did not arrive within \
+                         {read_timeout:?}; send both, then close the stream"
+                    ))
+                })??;
+            let resource = self
+                .shared
+                .observe_start(task, Operation::Execute, Dispatcher::execute)
+                .await?;
+            let response = admin::ExecuteTaskSyncResponse {
+                res: Some(admin::execute_task_sync_response::Res::Header(
+                    admin::ExecuteTaskSyncResponseHeader {
+                        resource: Some(convert::resource(resource)),
+                    },
+                )),
+            };
+            Ok(Response::new(futures::stream::once(std::future::ready(
+                self.shared.within_limit(response),
+            ))))
+        })
     }
 }

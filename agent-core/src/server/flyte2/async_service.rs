@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use tonic::{Request, Response, Status};
 
 use super::convert;
@@ -21,28 +22,36 @@ pub(crate) struct AsyncConnectorHandler {
 
 #[tonic::async_trait]
 impl AsyncConnectorService for AsyncConnectorHandler {
-    async fn create_task(
-        &self,
+    /// Not an `async fn`: its future would hold the request (most of a
+    /// kilobyte) beside the task made of it, to the end of the call.
+    fn create_task<'handler, 'call>(
+        &'handler self,
         request: Request<connector::CreateTaskRequest>,
-    ) -> Result<Response<connector::CreateTaskResponse>, Status> {
-        let task =
-            convert::create_request(request.into_inner()).map_err(status::from_agent_error)?;
-        let operation = if self
-            .shared
-            .dispatcher
-            .registry()
-            .is_sync(&task.task_category())
-        {
-            Operation::Execute
-        } else {
-            Operation::Create
-        };
-        let resource_meta = self
-            .shared
-            .observe_start(task, operation, Dispatcher::submit)
-            .await?;
-        let answer = connector::CreateTaskResponse { resource_meta };
-        Ok(Response::new(self.shared.within_limit(answer)?))
+    ) -> BoxFuture<'call, Result<Response<connector::CreateTaskResponse>, Status>>
+    where
+        'handler: 'call,
+        Self: 'call,
+    {
+        let task = convert::create_request(request.into_inner());
+        Box::pin(async move {
+            let task = task.map_err(status::from_agent_error)?;
+            let operation = if self
+                .shared
+                .dispatcher
+                .registry()
+                .is_sync(&task.task_category())
+            {
+                Operation::Execute
+            } else {
+                Operation::Create
+            };
+            let resource_meta = self
+                .shared
+                .observe_start(task, operation, Dispatcher::submit)
+                .await?;
+            let answer = connector::CreateTaskResponse { resource_meta };
+            Ok(Response::new(self.shared.within_limit(answer)?))
+        })
     }
 
     async fn get_task(
