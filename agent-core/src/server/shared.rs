@@ -245,6 +245,60 @@ pub(super) fn metrics_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::captured_output::CapturedOutput;
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    /// What the server logs at `info` while `log` runs.
+    fn logged(log: impl FnOnce()) -> String {
+        let output = CapturedOutput::default();
+        let sink = output.clone();
+        let subscriber = tracing_subscriber::registry().with(
+            tracing_subscriber::fmt::layer()
+                .without_time()
+                .with_ansi(false)
+                .with_writer(move || sink.clone())
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO),
+        );
+        tracing::subscriber::with_default(subscriber, log);
+        output.text()
+    }
+
+    fn observed(task_type: &str) -> ObservedCall {
+        ObservedCall {
+            task_type: task_type.to_owned(),
+            operation: Operation::Create,
+            execution_id: Some("p/d/e/n0/t/0".to_owned()),
+            started: Instant::now(),
+            answered: false,
+        }
+    }
+
+    #[test]
+    fn a_call_dropped_unanswered_is_logged_as_given_up_on() {
+        let text = logged(|| drop(observed("bigquery")));
+        assert!(text.contains("the client gave up on the request"), "{text}");
+        assert!(
+            text.contains(r#"task_type="bigquery" operation="create""#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_answered_call_logs_its_outcome_once() {
+        let metrics = Metrics::new("test_", ["bigquery".to_owned()]).unwrap();
+        let text = logged(|| {
+            let answer = observed("bigquery").answer(&metrics, Ok(7));
+            assert_eq!(answer.unwrap(), 7);
+        });
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(
+            text.contains(
+                r#"done task_type="bigquery" operation=create execution_id="p/d/e/n0/t/0""#
+            ),
+            "{text}"
+        );
+    }
 
     #[test]
     fn an_execution_id_is_written_as_a_path() {
