@@ -272,13 +272,6 @@ impl Registry {
         self.agents.keys().cloned()
     }
 
-    /// Whether a sync agent serves `category`.
-    pub fn is_sync(&self, category: &TaskCategory) -> bool {
-        self.agents
-            .get(category)
-            .is_some_and(RegisteredAgent::is_sync)
-    }
-
     /// The metadata of every agent, grouped by agent name, as `ListAgents` answers.
     pub fn agents(&self) -> &[AgentMetadata] {
         &self.metadata

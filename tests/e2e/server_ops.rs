@@ -106,6 +106,25 @@ async fn the_metrics_endpoint_counts_requests_by_task_type_and_operation() {
 }
 
 #[tokio::test]
+async fn flyte2_creates_are_counted_as_the_run_or_the_job_they_start() {
+    let (server, _) = start().await;
+    let mut client = server.connector_client();
+    for task_type in ["echo_sync", "echo_async"] {
+        client
+            .create_task(crate::flyte2_rpcs::create_request(task_type, 1, "counted"))
+            .await
+            .unwrap();
+    }
+    let text = scrape(server.metrics_address()).await;
+    for counted in [
+        r#"flyte_connector_requests_success_total{operation="do",task_type="echo_sync"} 1"#,
+        r#"flyte_connector_requests_success_total{operation="create",task_type="echo_async"} 1"#,
+    ] {
+        assert!(text.contains(counted), "{counted} in {text}");
+    }
+}
+
+#[tokio::test]
 async fn shutdown_lets_the_requests_in_flight_finish() {
     let (server, _) = start().await;
     let mut client = server.async_client();

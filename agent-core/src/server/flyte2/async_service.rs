@@ -35,12 +35,13 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let task = convert::create_request(request.into_inner());
         Box::pin(async move {
             let task = task.map_err(status::from_agent_error)?;
-            let operation = if self
+            let runs_to_its_end = self
                 .shared
                 .dispatcher
                 .registry()
-                .is_sync(&task.task_category())
-            {
+                .serving(&task.template)
+                .is_ok_and(|(_, agent)| agent.is_sync());
+            let operation = if runs_to_its_end {
                 Operation::Execute
             } else {
                 Operation::Create
