@@ -218,7 +218,8 @@ pub trait DynAsyncAgent: Send + Sync + 'static {
     /// See [`AsyncAgent::idempotent`].
     fn idempotent(&self) -> bool;
     /// Starts the job and answers its encoded metadata. The task comes boxed:
-    /// it is kilobytes, and is unboxed only into the agent's own call.
+    /// it is most of a kilobyte, and is unboxed only into the agent's own
+    /// call.
     fn create(&self, task: Box<TaskContext>) -> BoxFuture<'_, Result<Vec<u8>, AgentError>>;
     /// Reports the state of the job with the encoded metadata.
     fn get<'a>(

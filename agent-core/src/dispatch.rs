@@ -184,8 +184,9 @@ impl Dispatcher {
     /// encoded metadata. Repeats for one task attempt start one job.
     /// Offloaded inputs are read first.
     ///
-    /// The task is boxed: a task is kilobytes, and it travels to the agent
-    /// as a pointer instead of being copied into every future on the way.
+    /// The task is boxed: a task is most of a kilobyte, and it travels to
+    /// the agent as a pointer instead of being copied into every future on
+    /// the way.
     pub fn create(
         &self,
         task: impl Into<Box<TaskContext>>,

@@ -208,21 +208,21 @@ fn execution_id(id: &core::TaskExecutionIdentifier) -> String {
     written
 }
 
-/// Why a request's template cannot be run: it is missing (`present` is
-/// false) or names no task type. `field` is where the request carries it.
-///
-/// The adapters check the template in place and call this only to fail: a
-/// template is a kilobyte, which a call taking and answering it would copy
-/// twice over.
-pub(super) fn unusable_template(present: bool, field: &str) -> AgentError {
-    if present {
-        AgentError::invalid_argument(format!(
+/// The request's template, when it names a task type; `field` is where
+/// the request carries it, for the `INVALID_ARGUMENT` that says it is
+/// missing or names no task type.
+pub(super) fn usable_template(
+    template: Option<core::TaskTemplate>,
+    field: &str,
+) -> Result<core::TaskTemplate, AgentError> {
+    match template {
+        Some(template) if !template.r#type.is_empty() => Ok(template),
+        Some(_) => Err(AgentError::invalid_argument(format!(
             "{field}.type is empty: name the task type the request is for"
-        ))
-    } else {
-        AgentError::invalid_argument(format!(
+        ))),
+        None => Err(AgentError::invalid_argument(format!(
             "{field} is missing: send the template of the task to run"
-        ))
+        ))),
     }
 }
 

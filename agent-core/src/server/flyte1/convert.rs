@@ -7,7 +7,7 @@ use crate::context::ExecutionMetadata;
 use crate::proto::flyteidl::{admin, core};
 use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
-use crate::server::shared::unusable_template;
+use crate::server::shared::usable_template;
 use crate::{AgentError, Phase, TaskCategory, TaskContext};
 
 /// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
@@ -16,15 +16,7 @@ use crate::{AgentError, Phase, TaskCategory, TaskContext};
 pub(super) fn create_request(
     request: admin::CreateTaskRequest,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = match request.template {
-        Some(template) if !template.r#type.is_empty() => template,
-        other => {
-            return Err(unusable_template(
-                other.is_some(),
-                "CreateTaskRequest.template",
-            ));
-        }
-    };
+    let template = usable_template(request.template, "CreateTaskRequest.template")?;
     Ok(Box::new(TaskContext {
         template,
         inputs: request.inputs.unwrap_or_default(),
@@ -42,13 +34,7 @@ pub(super) fn sync_request(
     header: admin::CreateRequestHeader,
     inputs: core::LiteralMap,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = match header.template {
-        Some(template) if !template.r#type.is_empty() => template,
-        other => {
-            let field = "ExecuteTaskSyncRequest.header.template";
-            return Err(unusable_template(other.is_some(), field));
-        }
-    };
+    let template = usable_template(header.template, "ExecuteTaskSyncRequest.header.template")?;
     Ok(Box::new(TaskContext {
         template,
         inputs,

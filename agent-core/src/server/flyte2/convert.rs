@@ -16,7 +16,7 @@ use crate::proto::flyteidl2::core::Connection as WireConnection;
 use crate::proto::flyteidl2::{connector, logs::dataplane, task};
 use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
-use crate::server::shared::unusable_template;
+use crate::server::shared::usable_template;
 use crate::{AgentError, Connection, TaskCategory, TaskContext};
 
 /// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
@@ -26,15 +26,7 @@ use crate::{AgentError, Connection, TaskCategory, TaskContext};
 pub(super) fn create_request(
     request: connector::CreateTaskRequest,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = match request.template {
-        Some(template) if !template.r#type.is_empty() => template,
-        other => {
-            return Err(unusable_template(
-                other.is_some(),
-                "CreateTaskRequest.template",
-            ));
-        }
-    };
+    let template = usable_template(request.template, "CreateTaskRequest.template")?;
     Ok(Box::new(TaskContext {
         template,
         inputs: inputs(request.inputs.unwrap_or_default())?,
