@@ -231,10 +231,10 @@ async fn execute_sync(channel: Channel, task_type: &str, x: i64, ms: u64) -> Res
     let what = format!("Flyte 1 ExecuteTaskSync {task_type}");
     let messages = [
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(template(task_type)),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs(x, ms))),

@@ -78,11 +78,11 @@ async fn report_over_flyte1(
     use admin::execute_task_sync_request::Part;
     let messages = [
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(template),
                 output_prefix: "s3://bucket/run".into(),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs)),

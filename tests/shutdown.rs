@@ -80,10 +80,10 @@ async fn flyte1_execute(channel: Channel, x: i64, ms: u64) -> Result<i64, String
     use admin::execute_task_sync_request::Part;
     let messages = [
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(template("sleep_sync")),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs(x, ms))),

@@ -95,7 +95,7 @@ async fn execute(
         output_prefix: output_prefix.to_owned(),
         ..Default::default()
     };
-    let messages = [Part::Header(header), Part::Inputs(inputs)]
+    let messages = [Part::Header(Box::new(header)), Part::Inputs(inputs)]
         .map(|part| admin::ExecuteTaskSyncRequest { part: Some(part) });
     let mut replies = server
         .sync_client()

@@ -239,12 +239,12 @@ impl Requests {
     pub fn sync(&self) -> (Stamped, Bytes) {
         use admin::execute_task_sync_request::Part;
         let header = admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(self.template()),
                 output_prefix: OUTPUT_PREFIX.to_owned(),
                 task_execution_metadata: Some(self.execution1()),
                 max_dataset_size_bytes: 0,
-            })),
+            }))),
         };
         let inputs = admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs())),

@@ -275,10 +275,10 @@ async fn bench_agent_server_serves_the_bench_agents() {
 
     use admin::execute_task_sync_request::Part;
     let header = admin::ExecuteTaskSyncRequest {
-        part: Some(Part::Header(admin::CreateRequestHeader {
+        part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
             template: Some(task_template("bench_sync", serde_json::Value::Null)),
             ..Default::default()
-        })),
+        }))),
     };
     let reply = SyncAgentServiceClient::new(server.channel.clone())
         .execute_task_sync(futures::stream::iter([header]))

@@ -313,10 +313,10 @@ async fn execute(
 ) -> Result<admin::Resource, tonic::Status> {
     let messages = vec![
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(template),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(prompt("through agent-server"))),

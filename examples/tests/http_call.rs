@@ -41,10 +41,10 @@ async fn call(inputs: core::LiteralMap) -> Result<admin::Resource, tonic::Status
     let server = TestServer::start(registry).await;
     let messages = vec![
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(task_template("http_call", serde_json::Value::Null)),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(inputs)),

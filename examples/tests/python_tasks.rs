@@ -159,10 +159,10 @@ async fn run_over_flyte1(
         use admin::execute_task_sync_request::Part;
         let messages = [
             admin::ExecuteTaskSyncRequest {
-                part: Some(Part::Header(admin::CreateRequestHeader {
+                part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                     template: Some(template),
                     ..Default::default()
-                })),
+                }))),
             },
             admin::ExecuteTaskSyncRequest {
                 part: Some(Part::Inputs(inputs)),

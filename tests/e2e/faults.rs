@@ -171,10 +171,10 @@ async fn an_answer_over_the_size_limit_is_resource_exhausted() {
 
     let messages = vec![
         admin::ExecuteTaskSyncRequest {
-            part: Some(Part::Header(admin::CreateRequestHeader {
+            part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                 template: Some(template("big_output_sync", 0)),
                 ..Default::default()
-            })),
+            }))),
         },
         admin::ExecuteTaskSyncRequest {
             part: Some(Part::Inputs(bytes())),

@@ -110,12 +110,12 @@ async fn duplicate_sync_executions_in_flight_run_once() {
         tokio::spawn(async move {
             let messages = vec![
                 admin::ExecuteTaskSyncRequest {
-                    part: Some(Part::Header(admin::CreateRequestHeader {
+                    part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
                         template: Some(template("echo_sync", 0)),
                         output_prefix: "s3://bucket/sync-dup".into(),
                         task_execution_metadata: Some(execution("sync-dup", 0)),
                         max_dataset_size_bytes: 0,
-                    })),
+                    }))),
                 },
                 admin::ExecuteTaskSyncRequest {
                     part: Some(Part::Inputs(inputs(9))),

@@ -9,12 +9,12 @@ use admin::execute_task_sync_request::Part;
 
 fn header(task_type: &str, run: &str) -> admin::ExecuteTaskSyncRequest {
     admin::ExecuteTaskSyncRequest {
-        part: Some(Part::Header(admin::CreateRequestHeader {
+        part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
             template: Some(template(task_type, 0)),
             output_prefix: format!("s3://bucket/{run}"),
             task_execution_metadata: Some(execution(run, 0)),
             max_dataset_size_bytes: 0,
-        })),
+        }))),
     }
 }
 
@@ -102,7 +102,7 @@ async fn an_empty_stream_is_an_invalid_argument() {
 async fn a_header_without_a_template_is_an_invalid_argument() {
     let (server, _) = start().await;
     let empty_header = admin::ExecuteTaskSyncRequest {
-        part: Some(Part::Header(admin::CreateRequestHeader::default())),
+        part: Some(Part::Header(Box::default())),
     };
     let status = execute(&server, vec![empty_header, inputs_message(1)])
         .await

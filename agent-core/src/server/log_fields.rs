@@ -1,5 +1,6 @@
 //! How the fields of an event or span are written in a text log line.
 
+use std::cell::Cell;
 use std::fmt::{self, Write};
 
 use tracing::field::{Field, Visit};
@@ -18,35 +19,56 @@ use tracing_subscriber::fmt::format::Writer;
 pub(crate) struct PlainFields;
 
 impl<'writer> FormatFields<'writer> for PlainFields {
-    fn format_fields<R: RecordFields>(&self, writer: Writer<'writer>, fields: R) -> fmt::Result {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> fmt::Result {
         let mut visitor = FieldWriter {
-            line: writer,
+            gathered: GATHERED.take(),
             result: Ok(()),
             first: true,
         };
+        visitor.gathered.clear();
         fields.record(&mut visitor);
-        visitor.result
+        let written = visitor
+            .result
+            .and_then(|()| writer.write_str(&visitor.gathered));
+        if visitor.gathered.capacity() <= KEPT_GATHERED_BYTES {
+            GATHERED.set(visitor.gathered);
+        }
+        written
     }
 }
 
+/// The most bytes of gathered fields a thread keeps for its next line.
+const KEPT_GATHERED_BYTES: usize = 4096;
+
+thread_local! {
+    /// The fields of a line, gathered before they go to it in one write: a
+    /// separator, a name or a quote is a push onto a string, not a call
+    /// through the line's writer. Kept for the thread's next line.
+    static GATHERED: Cell<String> = const { Cell::new(String::new()) };
+}
+
 /// Writes the fields of one event or span into its line.
-struct FieldWriter<'writer> {
-    line: Writer<'writer>,
+struct FieldWriter {
+    gathered: String,
     result: fmt::Result,
     first: bool,
 }
 
-impl FieldWriter<'_> {
+impl FieldWriter {
     /// Writes the separator and the name of `field` (none for the message),
     /// then the value with `value`.
-    fn write(&mut self, field: &Field, value: impl FnOnce(&mut Escaped<'_, '_>) -> fmt::Result) {
+    fn write(&mut self, field: &Field, value: impl FnOnce(&mut Escaped<'_>) -> fmt::Result) {
         let name = field.name();
         // tracing-log's metadata of a `log` record, already in the line.
         if self.result.is_err() || name.starts_with("log.") {
             return;
         }
         let name = name.strip_prefix("r#").unwrap_or(name);
-        let mut line = Escaped(&mut self.line);
+        let mut line = Escaped(&mut self.gathered);
         self.result = (|| {
             if !std::mem::take(&mut self.first) {
                 line.0.write_char(' ')?;
@@ -60,7 +82,7 @@ impl FieldWriter<'_> {
     }
 }
 
-impl Visit for FieldWriter<'_> {
+impl Visit for FieldWriter {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             return self.write(field, |line| line.write_str(value));
@@ -94,9 +116,9 @@ impl Visit for FieldWriter<'_> {
 }
 
 /// A line that writes control characters escaped (`\n`, `\u{1b}`).
-struct Escaped<'line, 'writer>(&'line mut Writer<'writer>);
+struct Escaped<'line>(&'line mut String);
 
-impl Write for Escaped<'_, '_> {
+impl Write for Escaped<'_> {
     fn write_str(&mut self, text: &str) -> fmt::Result {
         if !any_byte(text, may_begin_control) {
             return self.0.write_str(text);
@@ -173,6 +195,11 @@ mod tests {
         tracing::info!(kind = ?Some(1), error = %"fell over", "failed");
         let span = tracing::info_span!("agent_call", task_type = "bq");
         span.in_scope(|| tracing::info!("in a span"));
+        // Fields longer than a thread keeps gathered, and a line after them.
+        let long = "l".repeat(5000);
+        let near_full = "n".repeat(200);
+        tracing::info!(near_full, long, after = "é", count = 7u64, "long");
+        tracing::info!(after = "long", "short");
     }
 
     #[test]
@@ -188,6 +215,15 @@ mod tests {
             r#"typed type="a \"quoted\" \\ name" ok=true count=-2 max=18446744073709551615"#
         );
         assert_eq!(ours[3], r#"agent_call{task_type="bq"}: in a span"#);
+        assert_eq!(
+            ours[4],
+            format!(
+                r#"long near_full="{}" long="{}" after="é" count=7"#,
+                "n".repeat(200),
+                "l".repeat(5000)
+            )
+        );
+        assert_eq!(ours[5], r#"short after="long""#);
     }
 
     #[test]

@@ -99,12 +99,12 @@ pub(super) async fn execute(
     use admin::execute_task_sync_request::Part;
     use admin::execute_task_sync_response::Res;
     let header = admin::ExecuteTaskSyncRequest {
-        part: Some(Part::Header(admin::CreateRequestHeader {
+        part: Some(Part::Header(Box::new(admin::CreateRequestHeader {
             template: Some(task.template.clone()),
             output_prefix: task.output_prefix.clone(),
             task_execution_metadata: Some(execution(&task.execution)),
             max_dataset_size_bytes: 0,
-        })),
+        }))),
     };
     let inputs = admin::ExecuteTaskSyncRequest {
         part: Some(Part::Inputs(task.inputs.clone())),

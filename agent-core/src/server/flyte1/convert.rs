@@ -31,15 +31,21 @@ pub(super) fn create_request(
 ///
 /// Fails with `INVALID_ARGUMENT` when the template or its type is missing.
 pub(super) fn sync_request(
-    header: admin::CreateRequestHeader,
+    header: Box<admin::CreateRequestHeader>,
     inputs: core::LiteralMap,
 ) -> Result<Box<TaskContext>, AgentError> {
-    let template = usable_template(header.template, "ExecuteTaskSyncRequest.header.template")?;
+    let admin::CreateRequestHeader {
+        template,
+        output_prefix,
+        task_execution_metadata,
+        ..
+    } = *header;
+    let template = usable_template(template, "ExecuteTaskSyncRequest.header.template")?;
     Ok(Box::new(TaskContext {
         template,
         inputs,
-        output_prefix: header.output_prefix,
-        execution: execution(header.task_execution_metadata.unwrap_or_default()),
+        output_prefix,
+        execution: execution(task_execution_metadata.unwrap_or_default()),
         connection: Default::default(),
     }))
 }

@@ -50,14 +50,14 @@ fn create_seed() -> Vec<u8> {
 
 fn sync_seed() -> Vec<u8> {
     admin::ExecuteTaskSyncRequest {
-        part: Some(admin::execute_task_sync_request::Part::Header(
+        part: Some(admin::execute_task_sync_request::Part::Header(Box::new(
             admin::CreateRequestHeader {
                 template: Some(full_template()),
                 output_prefix: "s3://bucket/run".into(),
                 task_execution_metadata: Some(execution()),
                 max_dataset_size_bytes: 0,
             },
-        )),
+        ))),
     }
     .encode_to_vec()
 }
@@ -127,12 +127,12 @@ proptest! {
 
     #[test]
     fn any_create_request_converts_or_is_refused(request in any_create_request()) {
-        let header = admin::CreateRequestHeader {
+        let header = Box::new(admin::CreateRequestHeader {
             template: request.template.clone(),
             output_prefix: request.output_prefix.clone(),
             task_execution_metadata: request.task_execution_metadata.clone(),
             max_dataset_size_bytes: 0,
-        };
+        });
         let inputs = request.inputs.clone().unwrap_or_default();
         let converted = convert::create_request(request);
         match &converted {
@@ -153,7 +153,7 @@ proptest! {
         if let (Ok(header), Ok(inputs)) = (header, inputs) {
             let header = match header.part {
                 Some(admin::execute_task_sync_request::Part::Header(header)) => header,
-                _ => admin::CreateRequestHeader::default(),
+                _ => Box::default(),
             };
             match convert::sync_request(header, inputs) {
                 Ok(task) => read_task(&task),

@@ -26,9 +26,8 @@ pub(crate) struct SyncAgentHandler {
 
 /// Reads the header and the inputs that follow it into the task they
 /// describe. A stream that ends after the header, or whose second message is
-/// empty, has no inputs. The header is made into the boxed task as soon as
-/// it arrives: the header (most of a kilobyte) is not carried across the
-/// wait for the inputs.
+/// empty, has no inputs. The header (most of a kilobyte, boxed by the
+/// decoder) is made into the boxed task as soon as it arrives.
 ///
 /// Messages are read with `next`, not `Streaming::message`: that is an
 /// `async fn` around `next`, which moves each message (a header's size,
