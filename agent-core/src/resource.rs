@@ -5,7 +5,7 @@ use prost::Message;
 use serde::Serialize;
 
 use crate::guard::GuardedAnswer;
-use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder};
+use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder, encode_map};
 use crate::proto::flyteidl::core;
 use crate::{AgentError, protobuf_struct};
 
@@ -255,24 +255,40 @@ pub struct ResourceParts {
 impl ResourceParts {
     /// The parts as bytes, for a guard store or a job's metadata to keep.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
-        StoredResource::from(self).encode_to_vec()
+        StoredResource::new(self).0.encode_to_vec()
     }
 
     /// The parts [`into_bytes`](Self::into_bytes) wrote.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, AgentError> {
-        let stored = StoredResource::decode(bytes)
-            .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
-        let phase = core::task_execution::Phase::try_from(stored.phase)
-            .map_err(|e| AgentError::internal(format!("a stored result is corrupt: {e}")))?;
-        Ok(ResourceParts::from_stored(Phase::from_proto(phase), stored))
+        let corrupt = |e: &dyn std::fmt::Display| {
+            AgentError::internal(format!("a stored result is corrupt: {e}"))
+        };
+        let mut stored = StoredResource::decode(bytes).map_err(|e| corrupt(&e))?;
+        let phase = core::task_execution::Phase::try_from(stored.phase).map_err(|e| corrupt(&e))?;
+        let outputs = stored
+            .outputs
+            .take()
+            .map(|outputs| core::LiteralMap::decode(outputs.as_slice()))
+            .transpose()
+            .map_err(|e| corrupt(&e))?;
+        Ok(ResourceParts::from_stored(
+            Phase::from_proto(phase),
+            stored,
+            outputs,
+        ))
     }
 
-    fn from_stored(phase: Phase, stored: StoredResource) -> Self {
+    /// The parts `stored` keeps, with `outputs` (kept encoded in it).
+    fn from_stored(
+        phase: Phase,
+        stored: StoredResource,
+        outputs: Option<core::LiteralMap>,
+    ) -> Self {
         ResourceParts {
             phase,
             message: stored.message,
             log_links: stored.log_links.into_iter().map(Into::into).collect(),
-            outputs: stored.outputs,
+            outputs,
             custom_info: stored.custom_info,
             outputs_uri: stored.outputs_uri,
         }
@@ -283,12 +299,12 @@ impl ResourceParts {
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
     /// The parts move through the encoding and back, rather than being
-    /// copied for it.
+    /// copied for it; the outputs stay where they are.
     fn into_stored(self) -> (Vec<u8>, Self) {
         let phase = self.phase;
-        let stored = StoredResource::from(self);
+        let (stored, outputs) = StoredResource::new(self);
         let bytes = stored.encode_to_vec();
-        (bytes, ResourceParts::from_stored(phase, stored))
+        (bytes, ResourceParts::from_stored(phase, stored, outputs))
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -296,7 +312,9 @@ impl GuardedAnswer for ResourceParts {
     }
 }
 
-/// How [`ResourceParts`] are kept in a guard store.
+/// How [`ResourceParts`] are kept in a guard store. The outputs are kept as
+/// the encoded `LiteralMap`, the same bytes as a message field, encoded by
+/// [`encode_map`].
 #[derive(Clone, PartialEq, prost::Message)]
 struct StoredResource {
     #[prost(int32, tag = "1")]
@@ -305,24 +323,26 @@ struct StoredResource {
     message: String,
     #[prost(message, repeated, tag = "3")]
     log_links: Vec<core::TaskLog>,
-    #[prost(message, optional, tag = "4")]
-    outputs: Option<core::LiteralMap>,
+    #[prost(bytes = "vec", optional, tag = "4")]
+    outputs: Option<Vec<u8>>,
     #[prost(message, optional, tag = "5")]
     custom_info: Option<prost_types::Struct>,
     #[prost(string, optional, tag = "6")]
     outputs_uri: Option<String>,
 }
 
-impl From<ResourceParts> for StoredResource {
-    fn from(parts: ResourceParts) -> Self {
-        StoredResource {
+impl StoredResource {
+    /// `parts` to keep, and their outputs, which it keeps encoded.
+    fn new(parts: ResourceParts) -> (Self, Option<core::LiteralMap>) {
+        let stored = StoredResource {
             phase: parts.phase.to_proto() as i32,
             message: parts.message,
             log_links: parts.log_links.into_iter().map(Into::into).collect(),
-            outputs: parts.outputs,
+            outputs: parts.outputs.as_ref().map(encode_map),
             custom_info: parts.custom_info,
             outputs_uri: parts.outputs_uri,
-        }
+        };
+        (stored, parts.outputs)
     }
 }
 
@@ -415,5 +435,31 @@ mod tests {
             assert_eq!(handed_back, parts);
         }
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
+    }
+
+    /// The stored form with its outputs as a message field, as answers
+    /// stored in a shared guard store before were written.
+    #[derive(Clone, PartialEq, prost::Message)]
+    struct OutputsAsMessage {
+        #[prost(int32, tag = "1")]
+        phase: i32,
+        #[prost(message, optional, tag = "4")]
+        outputs: Option<core::LiteralMap>,
+    }
+
+    #[test]
+    fn outputs_are_stored_as_the_message_field_stored_them() {
+        let parts = Resource::succeeded()
+            .output("o0", 1)
+            .output("o1", "text")
+            .into_parts()
+            .unwrap();
+        let as_message = OutputsAsMessage {
+            phase: parts.phase.to_proto() as i32,
+            outputs: parts.outputs.clone(),
+        }
+        .encode_to_vec();
+        assert_eq!(parts.clone().into_bytes(), as_message);
+        assert_eq!(ResourceParts::from_bytes(&as_message).unwrap(), parts);
     }
 }

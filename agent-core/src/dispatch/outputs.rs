@@ -7,6 +7,7 @@ use std::future::Future;
 use futures::{FutureExt, future};
 use prost::Message;
 
+use crate::literal::map_encoded_len;
 use crate::resource::ResourceParts;
 use crate::storage::{self, Storage};
 use crate::{AgentError, TaskCategory};
@@ -59,7 +60,7 @@ impl LargeOutputs {
         parts: &ResourceParts,
     ) -> Option<usize> {
         let size = match &parts.outputs {
-            Some(outputs) if parts.phase.is_terminal() => outputs.encoded_len(),
+            Some(outputs) if parts.phase.is_terminal() => map_encoded_len(outputs),
             _ => return None,
         };
         if size <= self.max_inline_bytes {

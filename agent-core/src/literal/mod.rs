@@ -44,6 +44,7 @@ mod collection;
 mod dataclass;
 pub mod json;
 mod map_builder;
+mod map_codec;
 mod msgpack;
 #[cfg(test)]
 pub(crate) mod properties;
@@ -53,6 +54,7 @@ mod structured_dataset;
 pub use blob::{FlyteDirectory, FlyteFile};
 pub use dataclass::Dataclass;
 pub use map_builder::{LiteralMapBuilder, read_input};
+pub(crate) use map_codec::{encode_map, map_encoded_len};
 pub use structured_dataset::StructuredDataset;
 
 use crate::proto::flyteidl::core::{self as pb, Literal, Primitive};

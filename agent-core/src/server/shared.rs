@@ -14,6 +14,7 @@ use tracing::Instrument;
 use super::metrics::Metrics;
 use super::status;
 use crate::dispatch::{Dispatcher, Operation};
+use crate::literal::map_encoded_len;
 use crate::proto::flyteidl::core;
 use crate::{AgentError, TaskContext};
 
@@ -47,7 +48,7 @@ impl Shared {
         F: Future<Output = Result<T, AgentError>> + 'a,
     {
         self.metrics
-            .record_input_size(task.task_type(), task.inputs.encoded_len());
+            .record_input_size(task.task_type(), map_encoded_len(&task.inputs));
         let task_type = task.template.r#type.clone();
         let execution_id = task.execution.task_execution_id.as_ref().map(execution_id);
         let call = start(&self.dispatcher, task);
