@@ -3,6 +3,7 @@
 # in one run on this machine, and prints one Markdown table of ratios.
 #
 #   bench/run.sh [--duration SECS] [--rounds N] [--out FILE] [--python]
+#                [--glibc-tunables TUNABLES]
 #
 # Builds with the production profile (release, optimised across crates, as
 # deployed); starts `bench-agent-server` (default flags but for its
@@ -26,6 +27,11 @@
 # FLYTEKIT_PYTHON and FLYTE_SDK_PYTHON that tests/tools/setup.sh prints (run
 # when either is unset); flyte-sdk's needs its `connector` extra, else one is
 # made in target/bench-flyte-sdk-venv. Their output goes to target/bench/.
+#
+# --glibc-tunables starts every server with GLIBC_TUNABLES set to TUNABLES:
+# `glibc.cpu.hwcaps=-AVX512VL` has glibc pick its AVX2 string functions
+# over its AVX-512 ones, whose zero-length memcmp and memset some CPUs (the
+# AMD EPYC of BENCHMARKS.md) take 100 to 300 ns over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,13 +39,15 @@ duration=5
 rounds=1
 out=""
 python=0
+glibc_tunables=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --out) out="$2"; shift 2 ;;
         --python) python=1; shift ;;
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        --glibc-tunables) glibc_tunables="$2"; shift 2 ;;
+        -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -169,7 +177,8 @@ serve() {
     pids+=("$probe")
     sleep 0.3
     local started; started=$(date +%s%N)
-    taskset -c "$server_cpu" "$@" --port "$port" >"$log" 2>&1 &
+    env ${glibc_tunables:+GLIBC_TUNABLES="$glibc_tunables"} \
+        taskset -c "$server_cpu" "$@" --port "$port" >"$log" 2>&1 &
     local pid=$!
     pids+=("$pid")
     # Until the probe has its answer or gives up, or the server exits.
