@@ -11,7 +11,9 @@
 //! keeps the outputs of a sync run for its guard; these ask the same of each
 //! literal by its fields. The bytes are prost's, as the tests check.
 
-use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint, key_len, message};
+use prost::encoding::{
+    WireType, encode_key, encode_varint, encoded_len_varint, key_len, message, string,
+};
 
 use crate::proto::flyteidl::core::{Literal, LiteralMap};
 
@@ -32,9 +34,7 @@ pub(crate) fn encode_map(map: &LiteralMap) -> Vec<u8> {
         encode_key(1, WireType::LengthDelimited, &mut bytes);
         encode_varint(entry_len(name, literal) as u64, &mut bytes);
         if !name.is_empty() {
-            encode_key(1, WireType::LengthDelimited, &mut bytes);
-            encode_varint(name.len() as u64, &mut bytes);
-            bytes.extend_from_slice(name.as_bytes());
+            string::encode(1, name, &mut bytes);
         }
         if !is_empty(literal) {
             message::encode(2, literal, &mut bytes);
