@@ -222,10 +222,20 @@ impl Dispatcher {
         &self,
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Started, AgentError>> + Send + '_ {
+        let task = task.into();
+        self.start_found(self.registry.serving(&task.template), task)
+    }
+
+    /// [`start`](Self::start), with what the registry answered for the
+    /// task's category (`found`) looked up by the caller.
+    pub(crate) fn start_found<'a>(
+        &'a self,
+        found: Result<(&'a TaskCategory, &'a RegisteredAgent), AgentError>,
+        task: Box<TaskContext>,
+    ) -> impl Future<Output = Result<Started, AgentError>> + Send + 'a {
         // Combinators, not an async block awaiting the job or the run: a
         // block would hold that future twice over (captured, then awaited).
-        let task = task.into();
-        match self.registry.serving(&task.template) {
+        match found {
             Err(error) => future::err(error).left_future(),
             Ok((category, RegisteredAgent::Sync(agent))) => self
                 .run(category, Arc::clone(agent), task)
@@ -248,14 +258,28 @@ impl Dispatcher {
         task: impl Into<Box<TaskContext>>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + '_ {
         let task = task.into();
-        let sealed_for = self.seal.is_some().then(|| task.task_category());
-        self.start(task).map_ok(move |started| match started {
-            Started::Job(resource_meta) => resource_meta,
-            Started::Finished(resource) => match &sealed_for {
-                Some(category) => self.sealed(category, resource.into_bytes()),
-                None => resource.into_bytes(),
-            },
-        })
+        self.submit_found(self.registry.serving(&task.template), task)
+    }
+
+    /// [`submit`](Self::submit), with what the registry answered for the
+    /// task's category (`found`) looked up by the caller.
+    pub(crate) fn submit_found<'a>(
+        &'a self,
+        found: Result<(&'a TaskCategory, &'a RegisteredAgent), AgentError>,
+        task: Box<TaskContext>,
+    ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'a {
+        let sealed_for = match (&self.seal, &found) {
+            (Some(_), Ok((category, _))) => Some(*category),
+            _ => None,
+        };
+        self.start_found(found, task)
+            .map_ok(move |started| match started {
+                Started::Job(resource_meta) => resource_meta,
+                Started::Finished(resource) => match sealed_for {
+                    Some(category) => self.sealed(category, resource.into_bytes()),
+                    None => resource.into_bytes(),
+                },
+            })
     }
 
     /// [`create`](Self::create), with the agent serving `category` found.

@@ -1,6 +1,7 @@
 //! Prometheus metrics, named as flytekit names them, and the `/metrics`
 //! endpoint that serves them.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -102,6 +103,21 @@ impl Metrics {
         })
     }
 
+    /// The metrics of `task_type`, found once for a request that records
+    /// several, with its name as logs show it: borrowed from these metrics
+    /// when an agent serves it, so that a request copies no name.
+    pub fn task_type<'a>(&'a self, task_type: &str) -> TaskTypeMetrics<'a> {
+        let (name, served) = match self.served.get_key_value(task_type) {
+            Some((name, served)) => (Cow::Borrowed(name.as_str()), Some(served)),
+            None => (Cow::Owned(task_type.to_string()), None),
+        };
+        TaskTypeMetrics {
+            metrics: self,
+            name,
+            served,
+        }
+    }
+
     /// Records a finished request.
     pub fn record(
         &self,
@@ -110,54 +126,13 @@ impl Metrics {
         elapsed: Duration,
         outcome: Result<(), ErrorKind>,
     ) {
-        let served = self.served.get(task_type);
-        let task_type = match served {
-            Some(_) => task_type,
-            None => self.unknown.label(task_type),
-        };
-        let labels = [task_type, operation.as_str()];
-        match (outcome, served) {
-            (Ok(()), Some(served)) => {
-                let handles =
-                    served.operations[operation as usize].get_or_init(|| OperationHandles {
-                        latency: self.latency.with_label_values(&labels),
-                        success: self.success.with_label_values(&labels),
-                    });
-                handles.latency.observe(elapsed.as_secs_f64());
-                handles.success.inc();
-            }
-            // Unknown task types and failures, both rare: looked up each time.
-            (outcome, _) => {
-                self.latency
-                    .with_label_values(&labels)
-                    .observe(elapsed.as_secs_f64());
-                match outcome {
-                    Ok(()) => self.success.with_label_values(&labels).inc(),
-                    Err(kind) => self
-                        .failure
-                        .with_label_values(&[
-                            task_type,
-                            operation.as_str(),
-                            flytekit_error_code(kind),
-                        ])
-                        .inc(),
-                }
-            }
-        }
+        self.task_type(task_type)
+            .record(operation, elapsed, outcome)
     }
 
     /// Records the encoded size of a request's inputs.
     pub fn record_input_size(&self, task_type: &str, bytes: usize) {
-        match self.served.get(task_type) {
-            Some(served) => served
-                .input_bytes
-                .get_or_init(|| self.input_bytes.with_label_values(&[task_type]))
-                .observe(bytes as f64),
-            None => self
-                .input_bytes
-                .with_label_values(&[self.unknown.label(task_type)])
-                .observe(bytes as f64),
-        }
+        self.task_type(task_type).record_input_size(bytes)
     }
 
     /// The metrics in the Prometheus text format.
@@ -184,6 +159,75 @@ impl Metrics {
                 }
             }),
         )
+    }
+}
+
+/// The metrics of one task type, found by [`Metrics::task_type`].
+pub struct TaskTypeMetrics<'a> {
+    metrics: &'a Metrics,
+    name: Cow<'a, str>,
+    /// `None` for a task type no agent serves.
+    served: Option<&'a ServedTaskType>,
+}
+
+impl TaskTypeMetrics<'_> {
+    /// The task type, as the request named it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Records a finished request.
+    pub fn record(&self, operation: Operation, elapsed: Duration, outcome: Result<(), ErrorKind>) {
+        let metrics = self.metrics;
+        let task_type = match self.served {
+            Some(_) => &*self.name,
+            None => metrics.unknown.label(&self.name),
+        };
+        let labels = [task_type, operation.as_str()];
+        match (outcome, self.served) {
+            (Ok(()), Some(served)) => {
+                let handles =
+                    served.operations[operation as usize].get_or_init(|| OperationHandles {
+                        latency: metrics.latency.with_label_values(&labels),
+                        success: metrics.success.with_label_values(&labels),
+                    });
+                handles.latency.observe(elapsed.as_secs_f64());
+                handles.success.inc();
+            }
+            // Unknown task types and failures, both rare: looked up each time.
+            (outcome, _) => {
+                metrics
+                    .latency
+                    .with_label_values(&labels)
+                    .observe(elapsed.as_secs_f64());
+                match outcome {
+                    Ok(()) => metrics.success.with_label_values(&labels).inc(),
+                    Err(kind) => metrics
+                        .failure
+                        .with_label_values(&[
+                            task_type,
+                            operation.as_str(),
+                            flytekit_error_code(kind),
+                        ])
+                        .inc(),
+                }
+            }
+        }
+    }
+
+    /// Records the encoded size of a request's inputs.
+    pub fn record_input_size(&self, bytes: usize) {
+        let metrics = self.metrics;
+        match self.served {
+            Some(served) => served
+                .input_bytes
+                .get_or_init(|| metrics.input_bytes.with_label_values(&[&*self.name]))
+                .observe(bytes as f64),
+            None => metrics
+                .input_bytes
+                .with_label_values(&[metrics.unknown.label(&self.name)])
+                .observe(bytes as f64),
+        }
     }
 }
 
@@ -304,6 +348,26 @@ mod tests {
         assert!(text.contains("flyte_connector_request_latency_seconds_count"));
         assert!(
             text.contains("flyte_connector_input_literal_bytes_sum{task_type=\"bigquery\"} 120")
+        );
+    }
+
+    #[test]
+    fn a_task_type_keeps_the_name_the_request_sent() {
+        let metrics = Metrics::new("m_", ["served".to_string()]).unwrap();
+        for i in 0..MAX_UNKNOWN_TASK_TYPES {
+            metrics.record_input_size(&format!("nope{i}"), 1);
+        }
+        let served = metrics.task_type("served");
+        let unknown = metrics.task_type("past_the_bound");
+        assert_eq!(served.name(), "served");
+        assert_eq!(unknown.name(), "past_the_bound");
+        unknown.record(Operation::Get, Duration::ZERO, Ok(()));
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "m_requests_success_total{operation=\"get\",task_type=\"other_unknown\"} 1"
+            ),
+            "{text}"
         );
     }
 

@@ -10,13 +10,18 @@
 
 use std::task::{Context, Poll};
 
-use axum::http::{HeaderMap, HeaderValue, Request, Response};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use futures::TryFutureExt;
 use futures::future::MapOk;
 use tonic::server::NamedService;
 
 /// The status code tonic gives an over-size message.
 const OUT_OF_RANGE: &str = "11";
+
+/// The headers of a response's gRPC status, named once: looked for in every
+/// response, where naming them by a string would parse it each time.
+const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
+const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
 
 /// What tonic's message for an over-size request starts with, once
 /// percent-encoded.
@@ -65,18 +70,18 @@ fn resource_exhausted_when_too_large<B>(mut response: Response<B>) -> Response<B
 
 fn fix_status(headers: &mut HeaderMap) {
     let out_of_range = headers
-        .get("grpc-status")
+        .get(GRPC_STATUS)
         .is_some_and(|code| code == OUT_OF_RANGE);
     if !out_of_range {
         return;
     }
     let too_large = headers
-        .get("grpc-message")
+        .get(GRPC_MESSAGE)
         .and_then(|message| message.to_str().ok())
         .is_some_and(|message| message.starts_with(TOO_LARGE));
     if too_large {
         headers.insert(
-            "grpc-status",
+            GRPC_STATUS,
             HeaderValue::from(tonic::Code::ResourceExhausted as i32),
         );
     }

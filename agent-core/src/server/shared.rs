@@ -11,7 +11,7 @@ use futures::FutureExt;
 use prost::Message;
 use tracing::Instrument;
 
-use super::metrics::Metrics;
+use super::metrics::{Metrics, TaskTypeMetrics};
 use super::status;
 use crate::dispatch::{Dispatcher, Operation};
 use crate::literal::map_encoded_len;
@@ -47,9 +47,8 @@ impl Shared {
         T: 'a,
         F: Future<Output = Result<T, AgentError>> + 'a,
     {
-        self.metrics
-            .record_input_size(task.task_type(), map_encoded_len(&task.inputs));
-        let task_type = task.template.r#type.clone();
+        let task_type = self.metrics.task_type(task.task_type());
+        task_type.record_input_size(map_encoded_len(&task.inputs));
         let execution_id = task.execution.task_execution_id.as_ref().map(execution_id);
         let call = start(&self.dispatcher, task);
         self.observe(task_type, operation, execution_id, call)
@@ -70,7 +69,8 @@ impl Shared {
         Ok(message)
     }
 
-    /// Runs `call` for `task_type` and `operation`, records its metrics,
+    /// Runs `call` for `task_type` (found by
+    /// [`Metrics::task_type`]) and `operation`, records its metrics,
     /// logs its outcome with both (and the task execution id, as
     /// [`execution_id`] writes it, for the calls that name one), and answers
     /// its error as a gRPC status.
@@ -86,14 +86,14 @@ impl Shared {
     /// argument and as the future it awaits.
     pub(crate) fn observe<'a, T>(
         &'a self,
-        task_type: String,
+        task_type: TaskTypeMetrics<'a>,
         operation: Operation,
         execution_id: Option<String>,
         call: impl Future<Output = Result<T, AgentError>> + 'a,
     ) -> impl Future<Output = Result<T, tonic::Status>> + 'a {
         let span = tracing::debug_span!(
             "agent_call",
-            task_type = task_type.as_str(),
+            task_type = task_type.name(),
             operation = operation.as_str(),
             execution_id = execution_id.as_deref().map(tracing::field::display),
         );
@@ -105,39 +105,34 @@ impl Shared {
             answered: false,
         };
         call.instrument(span)
-            .map(move |outcome| observed.answer(&self.metrics, outcome))
+            .map(move |outcome| observed.answer(outcome))
     }
 }
 
 /// What a call is logged with; logged as given up on when dropped before it
 /// is answered (the client cancelled it or its deadline passed: a guarded
 /// call goes on without it).
-struct ObservedCall {
-    task_type: String,
+struct ObservedCall<'a> {
+    task_type: TaskTypeMetrics<'a>,
     operation: Operation,
     execution_id: Option<String>,
     started: Instant,
     answered: bool,
 }
 
-impl ObservedCall {
+impl ObservedCall<'_> {
     /// Records the call's metrics, logs its `outcome`, and answers it.
-    fn answer<T>(
-        mut self,
-        metrics: &Metrics,
-        outcome: Result<T, AgentError>,
-    ) -> Result<T, tonic::Status> {
+    fn answer<T>(mut self, outcome: Result<T, AgentError>) -> Result<T, tonic::Status> {
         self.answered = true;
         let elapsed = self.started.elapsed();
-        let task_type = self.task_type.as_str();
         let execution_id = self.execution_id.as_deref();
         let operation = self.operation;
-        metrics.record(
-            task_type,
+        self.task_type.record(
             operation,
             elapsed,
             outcome.as_ref().map(|_| ()).map_err(AgentError::kind),
         );
+        let task_type = self.task_type.name();
         let elapsed_ms = elapsed.as_millis() as u64;
         // The operation is one of our own names: written as it is, without
         // the quotes and escaping that strings a client sent, as the task
@@ -175,11 +170,11 @@ impl ObservedCall {
     }
 }
 
-impl Drop for ObservedCall {
+impl Drop for ObservedCall<'_> {
     fn drop(&mut self) {
         if !self.answered {
             tracing::warn!(
-                task_type = self.task_type,
+                task_type = self.task_type.name(),
                 operation = self.operation.as_str(),
                 elapsed_ms = self.started.elapsed().as_millis() as u64,
                 "the client gave up on the request (cancelled, or its deadline passed)"
@@ -265,9 +260,9 @@ mod tests {
         output.text()
     }
 
-    fn observed(task_type: &str) -> ObservedCall {
+    fn observed<'a>(metrics: &'a Metrics, task_type: &str) -> ObservedCall<'a> {
         ObservedCall {
-            task_type: task_type.to_owned(),
+            task_type: metrics.task_type(task_type),
             operation: Operation::Create,
             execution_id: Some("p/d/e/n0/t/0".to_owned()),
             started: Instant::now(),
@@ -277,7 +272,8 @@ mod tests {
 
     #[test]
     fn a_call_dropped_unanswered_is_logged_as_given_up_on() {
-        let text = logged(|| drop(observed("bigquery")));
+        let metrics = Metrics::new("test_", ["bigquery".to_owned()]).unwrap();
+        let text = logged(|| drop(observed(&metrics, "bigquery")));
         assert!(text.contains("the client gave up on the request"), "{text}");
         assert!(
             text.contains(r#"task_type="bigquery" operation="create""#),
@@ -289,7 +285,7 @@ mod tests {
     fn an_answered_call_logs_its_outcome_once() {
         let metrics = Metrics::new("test_", ["bigquery".to_owned()]).unwrap();
         let text = logged(|| {
-            let answer = observed("bigquery").answer(&metrics, Ok(7));
+            let answer = observed(&metrics, "bigquery").answer(Ok(7));
             assert_eq!(answer.unwrap(), 7);
         });
         assert_eq!(text.lines().count(), 1, "{text}");

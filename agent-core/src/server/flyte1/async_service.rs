@@ -73,7 +73,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             request.output_prefix,
         )?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let resource = self
             .shared
             .observe(
@@ -101,7 +101,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         self.shared
             .observe(
                 task_type,
@@ -131,7 +131,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
@@ -160,7 +160,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use crate::LogsQuery;
-use crate::dispatch::{Dispatcher, Operation};
+use crate::dispatch::Operation;
 use crate::proto::flyteidl2::connector;
 use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
 use crate::server::shared::{Shared, metrics_query};
@@ -35,20 +35,18 @@ impl AsyncConnectorService for AsyncConnectorHandler {
         let task = convert::create_request(request.into_inner());
         Box::pin(async move {
             let task = task.map_err(status::from_agent_error)?;
-            let runs_to_its_end = self
-                .shared
-                .dispatcher
-                .registry()
-                .serving(&task.template)
-                .is_ok_and(|(_, agent)| agent.is_sync());
-            let operation = if runs_to_its_end {
-                Operation::Execute
-            } else {
-                Operation::Create
+            // Looked up once: for the operation the call is observed as,
+            // and for the dispatcher.
+            let found = self.shared.dispatcher.registry().serving(&task.template);
+            let operation = match &found {
+                Ok((_, agent)) if agent.is_sync() => Operation::Execute,
+                _ => Operation::Create,
             };
             let resource_meta = self
                 .shared
-                .observe_start(task, operation, Dispatcher::submit)
+                .observe_start(task, operation, |dispatcher, task| {
+                    dispatcher.submit_found(found, task)
+                })
                 .await?;
             let answer = connector::CreateTaskResponse { resource_meta };
             Ok(Response::new(self.shared.within_limit(answer)?))
@@ -67,7 +65,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.output_prefix,
         )
         .map_err(status::from_agent_error)?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let resource = self
             .shared
             .observe(
@@ -95,7 +93,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         self.shared
             .observe(
                 task_type,
@@ -125,7 +123,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
@@ -154,7 +152,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = job.category.name.clone();
+        let task_type = self.shared.metrics.task_type(&job.category.name);
         let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
