@@ -167,7 +167,11 @@ async fn an_answer_over_the_size_limit_is_resource_exhausted() {
         .get_task(get_request("big_output_async", created.resource_meta))
         .await
         .unwrap_err();
-    assert_status(&status, Code::ResourceExhausted, "--max-message-bytes");
+    assert_status(
+        &status,
+        Code::ResourceExhausted,
+        "--max-message-bytes): large outputs belong in storage",
+    );
 
     let messages = vec![
         admin::ExecuteTaskSyncRequest {
@@ -188,5 +192,9 @@ async fn an_answer_over_the_size_limit_is_resource_exhausted() {
         Ok(replies) => replies.into_inner().message().await.unwrap_err(),
         Err(status) => status,
     };
-    assert_status(&status, Code::ResourceExhausted, "--max-message-bytes");
+    assert_status(
+        &status,
+        Code::ResourceExhausted,
+        "--max-message-bytes): large outputs belong in storage",
+    );
 }

@@ -233,7 +233,6 @@ impl AgentServer {
             // Each line is sent twice (structured and plain): a quarter of the
             // message limit leaves room for both and the framing.
             log_body_bytes: (self.options.max_message_bytes / 4).clamp(1024, 1024 * 1024),
-            max_message_bytes: self.options.max_message_bytes,
         });
         Ok(AgentRoutes::new(shared, self.options.max_message_bytes).await)
     }

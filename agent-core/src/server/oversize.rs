@@ -1,39 +1,52 @@
-//! A request over the size limit is answered `RESOURCE_EXHAUSTED`, as the
-//! gRPC specification says, where tonic answers `OUT_OF_RANGE`. Tonic reads
-//! a request before any handler runs, so its answer is a status in the
-//! response headers, which [`Fixed`] mends around each service. (Answers
-//! over the limit are refused `RESOURCE_EXHAUSTED` by the handlers
-//! themselves, before tonic encodes them.)
+//! A message over the size limit is answered `RESOURCE_EXHAUSTED`, as the
+//! gRPC specification says, where tonic answers `OUT_OF_RANGE`; [`Fixed`]
+//! mends both cases around each service:
+//!
+//! - a request over the limit: tonic reads it before any handler runs, so
+//!   its status is in the response headers;
+//! - an answer over the limit: tonic finds a message too large as it
+//!   encodes it, and ends the response with the status in its trailers.
+//!   The status then says what to do about it.
+//!
+//! Tonic's own limit (`max_encoding_message_size`) is the only check of an
+//! answer's size, made on the bytes it encodes: nothing measures an answer
+//! beforehand.
 //!
 //! The fix wraps each service rather than the router: a router-wide layer
 //! would box every request's future a second time.
 
-use std::task::{Context, Poll};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
+use bytes::Bytes;
 use futures::TryFutureExt;
 use futures::future::MapOk;
+use http_body::{Body, Frame, SizeHint};
 use tonic::server::NamedService;
 
 /// The status code tonic gives an over-size message.
 const OUT_OF_RANGE: &str = "11";
+
+/// What tonic's message for an over-size request starts with, once
+/// percent-encoded.
+const REQUEST_TOO_LARGE: &str = "Error,%20decoded%20message%20length%20too%20large";
+
+/// What tonic's message for an over-size answer starts with.
+const ANSWER_TOO_LARGE: &str = "Error, encoded message length too large: ";
 
 /// The headers of a response's gRPC status, named once: looked for in every
 /// response, where naming them by a string would parse it each time.
 const GRPC_STATUS: HeaderName = HeaderName::from_static("grpc-status");
 const GRPC_MESSAGE: HeaderName = HeaderName::from_static("grpc-message");
 
-/// What tonic's message for an over-size request starts with, once
-/// percent-encoded.
-const TOO_LARGE: &str = "Error,%20decoded%20message%20length%20too%20large";
-
-/// `service`, with the status of its over-size requests made
+/// `service`, with the status of its over-size requests and answers made
 /// `RESOURCE_EXHAUSTED`.
 pub(crate) fn fixed<S>(service: S) -> Fixed<S> {
     Fixed(service)
 }
 
-/// A gRPC service whose over-size requests are answered
+/// A gRPC service whose over-size requests and answers are answered
 /// `RESOURCE_EXHAUSTED`; served under the name of the service it wraps.
 #[derive(Clone)]
 pub(crate) struct Fixed<S>(S);
@@ -46,29 +59,27 @@ impl<S, R, B> tower::Service<Request<R>> for Fixed<S>
 where
     S: tower::Service<Request<R>, Response = Response<B>>,
 {
-    type Response = Response<B>;
+    type Response = Response<FixedBody<B>>;
     type Error = S::Error;
-    type Future = MapOk<S::Future, fn(Response<B>) -> Response<B>>;
+    type Future = MapOk<S::Future, fn(Response<B>) -> Response<FixedBody<B>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.0.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request<R>) -> Self::Future {
-        self.0
-            .call(request)
-            .map_ok(resource_exhausted_when_too_large)
+        self.0.call(request).map_ok(fix_response)
     }
 }
 
 /// `response`, with the status of an over-size request made
-/// `RESOURCE_EXHAUSTED`. The body is left as it is, unread.
-fn resource_exhausted_when_too_large<B>(mut response: Response<B>) -> Response<B> {
-    fix_status(response.headers_mut());
-    response
+/// `RESOURCE_EXHAUSTED`, and its body fixed for an over-size answer.
+fn fix_response<B>(mut response: Response<B>) -> Response<FixedBody<B>> {
+    fix_request_status(response.headers_mut());
+    response.map(FixedBody)
 }
 
-fn fix_status(headers: &mut HeaderMap) {
+fn fix_request_status(headers: &mut HeaderMap) {
     let out_of_range = headers
         .get(GRPC_STATUS)
         .is_some_and(|code| code == OUT_OF_RANGE);
@@ -78,7 +89,7 @@ fn fix_status(headers: &mut HeaderMap) {
     let too_large = headers
         .get(GRPC_MESSAGE)
         .and_then(|message| message.to_str().ok())
-        .is_some_and(|message| message.starts_with(TOO_LARGE));
+        .is_some_and(|message| message.starts_with(REQUEST_TOO_LARGE));
     if too_large {
         headers.insert(
             GRPC_STATUS,
@@ -87,32 +98,110 @@ fn fix_status(headers: &mut HeaderMap) {
     }
 }
 
+/// `trailers`, with tonic's status for an over-size answer replaced by
+/// `RESOURCE_EXHAUSTED` and what to do about it.
+fn fix_answer_status(trailers: &mut HeaderMap) {
+    let out_of_range = trailers
+        .get(GRPC_STATUS)
+        .is_some_and(|code| code == OUT_OF_RANGE);
+    if !out_of_range {
+        return;
+    }
+    let Some(status) = tonic::Status::from_header_map(trailers) else {
+        return;
+    };
+    let Some(sizes) = status.message().strip_prefix(ANSWER_TOO_LARGE) else {
+        return;
+    };
+    let fixed = tonic::Status::resource_exhausted(format!(
+        "the answer is too large for the server ({sizes}; --max-message-bytes): large \
+         outputs belong in storage, under the output prefix"
+    ));
+    // Only a message that cannot be a header value fails, and ours can.
+    let _ = fixed.add_header(trailers);
+}
+
+/// A response body whose trailers are fixed when a message of the answer
+/// was over the size limit.
+pub(crate) struct FixedBody<B>(B);
+
+impl<B> Body for FixedBody<B>
+where
+    B: Body<Data = Bytes> + Unpin,
+{
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let mut frame = ready!(Pin::new(&mut self.get_mut().0).poll_frame(cx));
+        if let Some(Ok(frame)) = &mut frame
+            && let Some(trailers) = frame.trailers_mut()
+            // A success's trailers are its status alone; a failure's carry
+            // its message too.
+            && trailers.len() > 1
+        {
+            fix_answer_status(trailers);
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.size_hint()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn with_status(code: tonic::Code, message: &str) -> Response<()> {
-        let mut response = Response::new(());
+    fn with_status(code: tonic::Code, message: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
         tonic::Status::new(code, message)
-            .add_header(response.headers_mut())
+            .add_header(&mut headers)
             .unwrap();
-        response
+        headers
     }
 
     #[test]
     fn an_over_size_request_becomes_resource_exhausted() {
-        let response = with_status(
+        let mut headers = with_status(
             tonic::Code::OutOfRange,
             "Error, decoded message length too large: found 9 bytes, the limit is: 4 bytes",
         );
-        let fixed = resource_exhausted_when_too_large(response);
-        assert_eq!(fixed.headers()["grpc-status"], "8");
+        fix_request_status(&mut headers);
+        assert_eq!(headers["grpc-status"], "8");
+    }
+
+    #[test]
+    fn an_over_size_answer_becomes_resource_exhausted_and_says_what_to_do() {
+        let mut trailers = with_status(
+            tonic::Code::OutOfRange,
+            "Error, encoded message length too large: found 9 bytes, the limit is: 4 bytes",
+        );
+        fix_answer_status(&mut trailers);
+        let status = tonic::Status::from_header_map(&trailers).unwrap();
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+        assert_eq!(
+            status.message(),
+            "the answer is too large for the server (found 9 bytes, the limit is: 4 bytes; \
+             --max-message-bytes): large outputs belong in storage, under the output prefix"
+        );
     }
 
     #[test]
     fn other_statuses_are_left_alone() {
-        let response = with_status(tonic::Code::OutOfRange, "page 9 of 4");
-        let fixed = resource_exhausted_when_too_large(response);
-        assert_eq!(fixed.headers()["grpc-status"], "11");
+        for fix in [fix_request_status, fix_answer_status] {
+            let mut headers = with_status(tonic::Code::OutOfRange, "page 9 of 4");
+            fix(&mut headers);
+            assert_eq!(headers["grpc-status"], "11");
+            assert_eq!(headers["grpc-message"], "page%209%20of%204");
+        }
     }
 }

@@ -8,7 +8,6 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use prost::Message;
 use tracing::Instrument;
 
 use super::metrics::{Metrics, TaskTypeMetrics};
@@ -28,8 +27,6 @@ pub(crate) struct Shared {
     pub(crate) read_timeout: Duration,
     /// How much log text one `GetTaskLogs` message carries.
     pub(crate) log_body_bytes: usize,
-    /// The largest message the server sends.
-    pub(crate) max_message_bytes: usize,
 }
 
 impl Shared {
@@ -52,21 +49,6 @@ impl Shared {
         let execution_id = task.execution.task_execution_id.as_ref().map(execution_id);
         let call = start(&self.dispatcher, task);
         self.observe(task_type, operation, execution_id, call)
-    }
-
-    /// `message`, or `RESOURCE_EXHAUSTED` (as the gRPC specification says for
-    /// a message over the limit) when it encodes to more than the server's
-    /// message limit.
-    pub(crate) fn within_limit<M: Message>(&self, message: M) -> Result<M, tonic::Status> {
-        let bytes = message.encoded_len();
-        if bytes > self.max_message_bytes {
-            return Err(tonic::Status::resource_exhausted(format!(
-                "the answer is too large: {bytes} bytes, over the server's limit of {} bytes \
-                 (--max-message-bytes); large outputs belong in storage, under the output prefix",
-                self.max_message_bytes
-            )));
-        }
-        Ok(message)
     }
 
     /// Runs `call` for `task_type` (found by
