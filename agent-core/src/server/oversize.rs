@@ -75,7 +75,12 @@ where
 /// `response`, with the status of an over-size request made
 /// `RESOURCE_EXHAUSTED`, and its body fixed for an over-size answer.
 fn fix_response<B>(mut response: Response<B>) -> Response<FixedBody<B>> {
-    fix_request_status(response.headers_mut());
+    let headers = response.headers_mut();
+    // A success's headers are its content type alone; a status in them
+    // comes with a message.
+    if headers.len() > 1 {
+        fix_request_status(headers);
+    }
     response.map(FixedBody)
 }
 
