@@ -2,10 +2,13 @@
 //! message, log links, outputs and custom info.
 
 use prost::Message;
+use prost::encoding::{
+    WireType, encode_key, encode_varint, encoded_len_varint, int32, key_len, message, string,
+};
 use serde::Serialize;
 
 use crate::guard::GuardedAnswer;
-use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder, encode_map};
+use crate::literal::{IntoLiteral, LiteralError, LiteralMapBuilder, encode_map, map_encoded_len};
 use crate::proto::flyteidl::core;
 use crate::{AgentError, protobuf_struct};
 
@@ -255,7 +258,60 @@ pub struct ResourceParts {
 impl ResourceParts {
     /// The parts as bytes, for a guard store or a job's metadata to keep.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
-        StoredResource::new(self).0.encode_to_vec()
+        self.stored_bytes()
+    }
+
+    /// The bytes [`StoredResource`] reads the parts from, written from the
+    /// parts where they are, field by field as prost writes them: every
+    /// sync run's result is kept so, and moving the parts into a
+    /// `StoredResource` and back, its outputs encoded apart first, cost
+    /// twice as much.
+    fn stored_bytes(&self) -> Vec<u8> {
+        let phase = self.phase.to_proto() as i32;
+        let log_links: Vec<core::TaskLog> =
+            self.log_links.iter().cloned().map(Into::into).collect();
+        let outputs_len = self.outputs.as_ref().map(map_encoded_len);
+        let phase_field_len = if phase == 0 {
+            0
+        } else {
+            int32::encoded_len(1, &phase)
+        };
+        let message_field_len = if self.message.is_empty() {
+            0
+        } else {
+            string::encoded_len(2, &self.message)
+        };
+        let outputs_field_len =
+            outputs_len.map_or(0, |len| key_len(4) + encoded_len_varint(len as u64) + len);
+        let custom_info = self.custom_info.as_ref();
+        let outputs_uri = self.outputs_uri.as_ref();
+        let mut bytes = Vec::with_capacity(
+            phase_field_len
+                + message_field_len
+                + message::encoded_len_repeated(3, &log_links)
+                + outputs_field_len
+                + custom_info.map_or(0, |info| message::encoded_len(5, info))
+                + outputs_uri.map_or(0, |uri| string::encoded_len(6, uri)),
+        );
+        if phase != 0 {
+            int32::encode(1, &phase, &mut bytes);
+        }
+        if !self.message.is_empty() {
+            string::encode(2, &self.message, &mut bytes);
+        }
+        message::encode_repeated(3, &log_links, &mut bytes);
+        if let (Some(outputs), Some(len)) = (&self.outputs, outputs_len) {
+            encode_key(4, WireType::LengthDelimited, &mut bytes);
+            encode_varint(len as u64, &mut bytes);
+            encode_map(outputs, &mut bytes);
+        }
+        if let Some(info) = custom_info {
+            message::encode(5, info, &mut bytes);
+        }
+        if let Some(uri) = outputs_uri {
+            string::encode(6, uri, &mut bytes);
+        }
+        bytes
     }
 
     /// The parts [`into_bytes`](Self::into_bytes) wrote.
@@ -271,40 +327,22 @@ impl ResourceParts {
             .map(|outputs| core::LiteralMap::decode(outputs.as_slice()))
             .transpose()
             .map_err(|e| corrupt(&e))?;
-        Ok(ResourceParts::from_stored(
-            Phase::from_proto(phase),
-            stored,
-            outputs,
-        ))
-    }
-
-    /// The parts `stored` keeps, with `outputs` (kept encoded in it).
-    fn from_stored(
-        phase: Phase,
-        stored: StoredResource,
-        outputs: Option<core::LiteralMap>,
-    ) -> Self {
-        ResourceParts {
-            phase,
+        Ok(ResourceParts {
+            phase: Phase::from_proto(phase),
             message: stored.message,
             log_links: stored.log_links.into_iter().map(Into::into).collect(),
             outputs,
             custom_info: stored.custom_info,
             outputs_uri: stored.outputs_uri,
-        }
+        })
     }
 }
 
 /// A sync run's result, kept by the guard so that a repeat of the run
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
-    /// The parts move through the encoding and back, rather than being
-    /// copied for it; the outputs stay where they are.
     fn into_stored(self) -> (Vec<u8>, Self) {
-        let phase = self.phase;
-        let (stored, outputs) = StoredResource::new(self);
-        let bytes = stored.encode_to_vec();
-        (bytes, ResourceParts::from_stored(phase, stored, outputs))
+        (self.stored_bytes(), self)
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -312,9 +350,9 @@ impl GuardedAnswer for ResourceParts {
     }
 }
 
-/// How [`ResourceParts`] are kept in a guard store. The outputs are kept as
-/// the encoded `LiteralMap`, the same bytes as a message field, encoded by
-/// [`encode_map`].
+/// How [`ResourceParts`] are kept in a guard store, as
+/// [`ResourceParts::stored_bytes`] writes them. The outputs are kept as the
+/// encoded `LiteralMap`, the same bytes as a message field.
 #[derive(Clone, PartialEq, prost::Message)]
 struct StoredResource {
     #[prost(int32, tag = "1")]
@@ -329,21 +367,6 @@ struct StoredResource {
     custom_info: Option<prost_types::Struct>,
     #[prost(string, optional, tag = "6")]
     outputs_uri: Option<String>,
-}
-
-impl StoredResource {
-    /// `parts` to keep, and their outputs, which it keeps encoded.
-    fn new(parts: ResourceParts) -> (Self, Option<core::LiteralMap>) {
-        let stored = StoredResource {
-            phase: parts.phase.to_proto() as i32,
-            message: parts.message,
-            log_links: parts.log_links.into_iter().map(Into::into).collect(),
-            outputs: parts.outputs.as_ref().map(encode_map),
-            custom_info: parts.custom_info,
-            outputs_uri: parts.outputs_uri,
-        };
-        (stored, parts.outputs)
-    }
 }
 
 impl From<LogLink> for core::TaskLog {
@@ -435,6 +458,45 @@ mod tests {
             assert_eq!(handed_back, parts);
         }
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
+    }
+
+    /// `parts` as the derived [`StoredResource`] encodes them.
+    fn derived_bytes(parts: &ResourceParts) -> Vec<u8> {
+        StoredResource {
+            phase: parts.phase.to_proto() as i32,
+            message: parts.message.clone(),
+            log_links: parts.log_links.iter().cloned().map(Into::into).collect(),
+            outputs: parts.outputs.as_ref().map(Message::encode_to_vec),
+            custom_info: parts.custom_info.clone(),
+            outputs_uri: parts.outputs_uri.clone(),
+        }
+        .encode_to_vec()
+    }
+
+    #[test]
+    fn parts_are_stored_as_prost_writes_them() {
+        let full = Resource::retryable_failure("flaky")
+            .log_link("console", "http://x/1")
+            .log_link("logs", "http://x/2")
+            .output("o0", "text")
+            .output("o1", 2)
+            .custom_info(serde_json::json!({"attempt": 2}))
+            .into_parts()
+            .unwrap();
+        let offloaded = ResourceParts {
+            outputs: None,
+            outputs_uri: Some("s3://b/run/outputs.pb".into()),
+            ..full.clone()
+        };
+        let empty_but_present = ResourceParts {
+            outputs: Some(core::LiteralMap::default()),
+            custom_info: Some(prost_types::Struct::default()),
+            outputs_uri: Some(String::new()),
+            ..ResourceParts::default()
+        };
+        for parts in [full, offloaded, empty_but_present, ResourceParts::default()] {
+            assert_eq!(parts.stored_bytes(), derived_bytes(&parts), "{parts:?}");
+        }
     }
 
     /// The stored form with its outputs as a message field, as answers
