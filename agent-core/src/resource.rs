@@ -261,11 +261,10 @@ impl ResourceParts {
         self.stored_bytes()
     }
 
-    /// The bytes [`StoredResource`] reads the parts from, written from the
-    /// parts where they are, field by field as prost writes them: every
-    /// sync run's result is kept so, and moving the parts into a
-    /// `StoredResource` and back, its outputs encoded apart first, cost
-    /// twice as much.
+    /// The bytes [`StoredResource`] reads the parts from, written field by
+    /// field as prost writes that message, the outputs encoded in place
+    /// rather than into a buffer of their own first (every sync run's
+    /// result is stored so); the log links are written as `TaskLog`s.
     fn stored_bytes(&self) -> Vec<u8> {
         let phase = self.phase.to_proto() as i32;
         let log_links: Vec<core::TaskLog> =
@@ -341,8 +340,8 @@ impl ResourceParts {
 /// A sync run's result, kept by the guard so that a repeat of the run
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
-    fn into_stored(self) -> (Vec<u8>, Self) {
-        (self.stored_bytes(), self)
+    fn to_stored(&self) -> Vec<u8> {
+        self.stored_bytes()
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -453,9 +452,7 @@ mod tests {
         for parts in [parts, offloaded] {
             let bytes = parts.clone().into_bytes();
             assert_eq!(ResourceParts::from_bytes(&bytes).unwrap(), parts);
-            let (stored, handed_back) = parts.clone().into_stored();
-            assert_eq!(stored, bytes);
-            assert_eq!(handed_back, parts);
+            assert_eq!(parts.to_stored(), bytes);
         }
         assert!(ResourceParts::from_bytes(b"\xff").is_err());
     }

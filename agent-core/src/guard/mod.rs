@@ -185,7 +185,7 @@ impl Guard {
             };
             let (answer, stored) = match call.await {
                 Ok(answer) => {
-                    let (bytes, answer) = answer.into_stored();
+                    let bytes = answer.to_stored();
                     (Ok(answer), guard.store.complete(&key, bytes, ttl).await)
                 }
                 Err(error) => (Err(error), guard.store.release(&key).await),
@@ -229,16 +229,15 @@ impl Guard {
 
 /// An answer a [`Guard`] keeps: stored as bytes, read back for repeats.
 pub trait GuardedAnswer: Sized {
-    /// The bytes the store keeps, and the answer itself, whole again: an
-    /// answer may move its parts through the encoding rather than copy them.
-    fn into_stored(self) -> (Vec<u8>, Self);
-    /// The answer [`into_stored`](Self::into_stored) wrote.
+    /// The bytes the store keeps.
+    fn to_stored(&self) -> Vec<u8>;
+    /// The answer [`to_stored`](Self::to_stored) wrote.
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError>;
 }
 
 impl GuardedAnswer for Vec<u8> {
-    fn into_stored(self) -> (Vec<u8>, Self) {
-        (self.clone(), self)
+    fn to_stored(&self) -> Vec<u8> {
+        self.clone()
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {

@@ -106,7 +106,7 @@ impl Metrics {
     /// The metrics of `task_type`, found once for a request that records
     /// several, with its name as logs show it: borrowed from these metrics
     /// when an agent serves it, so that a request copies no name.
-    pub fn task_type<'a>(&'a self, task_type: &str) -> TaskTypeMetrics<'a> {
+    pub(crate) fn task_type<'a>(&'a self, task_type: &str) -> TaskTypeMetrics<'a> {
         let (name, served) = match self.served.get_key_value(task_type) {
             Some((name, served)) => (Cow::Borrowed(name.as_str()), Some(served)),
             None => (Cow::Owned(task_type.to_string()), None),
@@ -163,7 +163,7 @@ impl Metrics {
 }
 
 /// The metrics of one task type, found by [`Metrics::task_type`].
-pub struct TaskTypeMetrics<'a> {
+pub(crate) struct TaskTypeMetrics<'a> {
     metrics: &'a Metrics,
     name: Cow<'a, str>,
     /// `None` for a task type no agent serves.
@@ -172,12 +172,17 @@ pub struct TaskTypeMetrics<'a> {
 
 impl TaskTypeMetrics<'_> {
     /// The task type, as the request named it.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 
     /// Records a finished request.
-    pub fn record(&self, operation: Operation, elapsed: Duration, outcome: Result<(), ErrorKind>) {
+    pub(crate) fn record(
+        &self,
+        operation: Operation,
+        elapsed: Duration,
+        outcome: Result<(), ErrorKind>,
+    ) {
         let metrics = self.metrics;
         let task_type = match self.served {
             Some(_) => &*self.name,
@@ -216,7 +221,7 @@ impl TaskTypeMetrics<'_> {
     }
 
     /// Records the encoded size of a request's inputs.
-    pub fn record_input_size(&self, bytes: usize) {
+    pub(crate) fn record_input_size(&self, bytes: usize) {
         let metrics = self.metrics;
         match self.served {
             Some(served) => served

@@ -8,9 +8,14 @@
 //!   encodes it, and ends the response with the status in its trailers.
 //!   The status then says what to do about it.
 //!
-//! Tonic's own limit (`max_encoding_message_size`) is the only check of an
-//! answer's size, made on the bytes it encodes: nothing measures an answer
-//! beforehand.
+//! For the services of both protocols, tonic's own limit
+//! (`max_encoding_message_size`) is the only check of an answer's size,
+//! made on the bytes it encodes: nothing measures an answer beforehand. An
+//! answer over it is encoded whole before it is refused, and the messages
+//! of a stream that tonic had not yet sent are dropped with it. A
+//! `GetTaskLogs` body carries about a quarter of the limit in log text
+//! (twice over, as structured and plain lines), so only a single line of
+//! half the limit, or the header's token, can make one too large.
 //!
 //! The fix wraps each service rather than the router: a router-wide layer
 //! would box every request's future a second time.
@@ -32,8 +37,9 @@ const OUT_OF_RANGE: &str = "11";
 /// percent-encoded.
 const REQUEST_TOO_LARGE: &str = "Error,%20decoded%20message%20length%20too%20large";
 
-/// What tonic's message for an over-size answer starts with.
-const ANSWER_TOO_LARGE: &str = "Error, encoded message length too large: ";
+/// What tonic's message for an over-size answer starts with, once
+/// percent-encoded; the sizes follow it.
+const ANSWER_TOO_LARGE: &str = "Error,%20encoded%20message%20length%20too%20large:%20";
 
 /// The headers of a response's gRPC status, named once: looked for in every
 /// response, where naming them by a string would parse it each time.
@@ -76,8 +82,7 @@ where
 /// `RESOURCE_EXHAUSTED`, and its body fixed for an over-size answer.
 fn fix_response<B>(mut response: Response<B>) -> Response<FixedBody<B>> {
     let headers = response.headers_mut();
-    // A success's headers are its content type alone; a status in them
-    // comes with a message.
+    // The fix needs a status and a message: one header cannot be both.
     if headers.len() > 1 {
         fix_request_status(headers);
     }
@@ -112,12 +117,15 @@ fn fix_answer_status(trailers: &mut HeaderMap) {
     if !out_of_range {
         return;
     }
-    let Some(status) = tonic::Status::from_header_map(trailers) else {
+    let Some(sizes) = trailers
+        .get(GRPC_MESSAGE)
+        .and_then(|message| message.to_str().ok())
+        .and_then(|message| message.strip_prefix(ANSWER_TOO_LARGE))
+    else {
         return;
     };
-    let Some(sizes) = status.message().strip_prefix(ANSWER_TOO_LARGE) else {
-        return;
-    };
+    // Tonic's sizes are digits, commas, colons and encoded spaces.
+    let sizes = sizes.replace("%20", " ");
     let fixed = tonic::Status::resource_exhausted(format!(
         "the answer is too large for the server ({sizes}; --max-message-bytes): large \
          outputs belong in storage, under the output prefix"
@@ -144,8 +152,8 @@ where
         let mut frame = ready!(Pin::new(&mut self.get_mut().0).poll_frame(cx));
         if let Some(Ok(frame)) = &mut frame
             && let Some(trailers) = frame.trailers_mut()
-            // A success's trailers are its status alone; a failure's carry
-            // its message too.
+            // The fix needs a status and a message: one trailer cannot be
+            // both.
             && trailers.len() > 1
         {
             fix_answer_status(trailers);
@@ -198,6 +206,56 @@ mod tests {
             "the answer is too large for the server (found 9 bytes, the limit is: 4 bytes; \
              --max-message-bytes): large outputs belong in storage, under the output prefix"
         );
+    }
+
+    /// A body of the frames given, in order.
+    struct Frames(std::collections::VecDeque<Frame<Bytes>>);
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            Poll::Ready(self.0.pop_front().map(Ok))
+        }
+    }
+
+    /// The trailers `frames` end with, once through a [`FixedBody`].
+    fn fixed_trailers(frames: Vec<Frame<Bytes>>) -> HeaderMap {
+        let mut body = FixedBody(Frames(frames.into()));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut trailers = None;
+        while let Poll::Ready(Some(Ok(frame))) = Pin::new(&mut body).poll_frame(&mut cx) {
+            trailers = frame.into_trailers().ok();
+        }
+        trailers.expect("the body ends with trailers")
+    }
+
+    #[test]
+    fn a_body_ending_over_size_ends_resource_exhausted_whatever_came_before() {
+        let mut over_size = with_status(
+            tonic::Code::OutOfRange,
+            "Error, encoded message length too large: found 9 bytes, the limit is: 4 bytes",
+        );
+        over_size.insert("x-request-id", HeaderValue::from_static("7"));
+        let data = || Frame::data(Bytes::from_static(b"message"));
+        for frames in [
+            vec![Frame::trailers(over_size.clone())],
+            vec![data(), Frame::trailers(over_size.clone())],
+        ] {
+            let trailers = fixed_trailers(frames);
+            assert_eq!(trailers["grpc-status"], "8");
+            assert_eq!(trailers["x-request-id"], "7");
+        }
+        let succeeded = fixed_trailers(vec![
+            data(),
+            Frame::trailers(with_status(tonic::Code::Ok, "")),
+        ]);
+        assert_eq!(succeeded["grpc-status"], "0");
+        assert_eq!(succeeded.len(), 1);
     }
 
     #[test]

@@ -47,7 +47,9 @@ pub(crate) fn add_services(
     .max_encoding_message_size(max_message_bytes);
     let registry = Arc::clone(shared.dispatcher.registry());
     let metadata_service =
-        AgentMetadataServiceServer::new(metadata_service::MetadataHandler::new(registry));
+        AgentMetadataServiceServer::new(metadata_service::MetadataHandler::new(registry))
+            .max_decoding_message_size(max_message_bytes)
+            .max_encoding_message_size(max_message_bytes);
     routes
         .add_service(oversize::fixed(async_service))
         .add_service(oversize::fixed(sync_service))

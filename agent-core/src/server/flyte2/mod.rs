@@ -40,7 +40,9 @@ pub(crate) fn add_services(
     let registry = Arc::clone(shared.dispatcher.registry());
     let metadata_service = ConnectorMetadataServiceServer::new(
         metadata_service::ConnectorMetadataHandler::new(registry),
-    );
+    )
+    .max_decoding_message_size(max_message_bytes)
+    .max_encoding_message_size(max_message_bytes);
     routes
         .add_service(oversize::fixed(async_service))
         .add_service(oversize::fixed(metadata_service));
