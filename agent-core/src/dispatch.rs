@@ -268,16 +268,13 @@ impl Dispatcher {
         found: Result<(&'a TaskCategory, &'a RegisteredAgent), AgentError>,
         task: Box<TaskContext>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'a {
-        let sealed_for = match (&self.seal, &found) {
-            (Some(_), Ok((category, _))) => Some(*category),
-            _ => None,
-        };
+        let category = found.as_ref().ok().map(|(category, _)| *category);
         self.start_found(found, task)
             .map_ok(move |started| match started {
                 Started::Job(resource_meta) => resource_meta,
-                Started::Finished(resource) => match sealed_for {
-                    Some(category) => self.sealed(category, resource.into_bytes()),
-                    None => resource.into_bytes(),
+                Started::Finished(resource) => match category {
+                    Some(category) => self.sealed(category, resource.to_bytes()),
+                    None => resource.to_bytes(),
                 },
             })
     }

@@ -256,16 +256,12 @@ pub struct ResourceParts {
 }
 
 impl ResourceParts {
-    /// The parts as bytes, for a guard store or a job's metadata to keep.
-    pub(crate) fn into_bytes(self) -> Vec<u8> {
-        self.stored_bytes()
-    }
-
-    /// The bytes [`StoredResource`] reads the parts from, written field by
-    /// field as prost writes that message, the outputs encoded in place
-    /// rather than into a buffer of their own first (every sync run's
-    /// result is stored so); the log links are written as `TaskLog`s.
-    fn stored_bytes(&self) -> Vec<u8> {
+    /// The parts as bytes, for a guard store or a job's metadata to keep:
+    /// the bytes [`StoredResource`] reads them from, written field by field
+    /// as prost writes that message, the outputs encoded in place rather
+    /// than into a buffer of their own first (every sync run's result is
+    /// stored so); the log links are written as `TaskLog`s.
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let phase = self.phase.to_proto() as i32;
         let log_links: Vec<core::TaskLog> =
             self.log_links.iter().cloned().map(Into::into).collect();
@@ -313,7 +309,7 @@ impl ResourceParts {
         bytes
     }
 
-    /// The parts [`into_bytes`](Self::into_bytes) wrote.
+    /// The parts [`to_bytes`](Self::to_bytes) wrote.
     pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, AgentError> {
         let corrupt = |e: &dyn std::fmt::Display| {
             AgentError::internal(format!("a stored result is corrupt: {e}"))
@@ -341,7 +337,7 @@ impl ResourceParts {
 /// answers it again.
 impl GuardedAnswer for ResourceParts {
     fn to_stored(&self) -> Vec<u8> {
-        self.stored_bytes()
+        self.to_bytes()
     }
 
     fn from_stored(stored: Vec<u8>) -> Result<Self, AgentError> {
@@ -350,7 +346,7 @@ impl GuardedAnswer for ResourceParts {
 }
 
 /// How [`ResourceParts`] are kept in a guard store, as
-/// [`ResourceParts::stored_bytes`] writes them. The outputs are kept as the
+/// [`ResourceParts::to_bytes`] writes them. The outputs are kept as the
 /// encoded `LiteralMap`, the same bytes as a message field.
 #[derive(Clone, PartialEq, prost::Message)]
 struct StoredResource {
@@ -436,21 +432,35 @@ mod tests {
         assert!(error.message().contains("JSON object"), "{error}");
     }
 
-    #[test]
-    fn parts_round_trip_through_their_stored_bytes() {
-        let parts = Resource::retryable_failure("flaky")
+    /// Parts with every field set, offloaded, with the optional fields
+    /// present but empty, and with none.
+    fn stored_cases() -> [ResourceParts; 4] {
+        let full = Resource::retryable_failure("flaky")
             .log_link("console", "http://x/1")
+            .log_link("logs", "http://x/2")
             .output("o0", "text")
+            .output("o1", 2)
             .custom_info(serde_json::json!({"attempt": 2}))
             .into_parts()
             .unwrap();
         let offloaded = ResourceParts {
             outputs: None,
             outputs_uri: Some("s3://b/run/outputs.pb".into()),
-            ..parts.clone()
+            ..full.clone()
         };
-        for parts in [parts, offloaded] {
-            let bytes = parts.clone().into_bytes();
+        let empty_but_present = ResourceParts {
+            outputs: Some(core::LiteralMap::default()),
+            custom_info: Some(prost_types::Struct::default()),
+            outputs_uri: Some(String::new()),
+            ..ResourceParts::default()
+        };
+        [full, offloaded, empty_but_present, ResourceParts::default()]
+    }
+
+    #[test]
+    fn parts_round_trip_through_their_stored_bytes() {
+        for parts in stored_cases() {
+            let bytes = parts.to_bytes();
             assert_eq!(ResourceParts::from_bytes(&bytes).unwrap(), parts);
             assert_eq!(parts.to_stored(), bytes);
         }
@@ -472,27 +482,8 @@ mod tests {
 
     #[test]
     fn parts_are_stored_as_prost_writes_them() {
-        let full = Resource::retryable_failure("flaky")
-            .log_link("console", "http://x/1")
-            .log_link("logs", "http://x/2")
-            .output("o0", "text")
-            .output("o1", 2)
-            .custom_info(serde_json::json!({"attempt": 2}))
-            .into_parts()
-            .unwrap();
-        let offloaded = ResourceParts {
-            outputs: None,
-            outputs_uri: Some("s3://b/run/outputs.pb".into()),
-            ..full.clone()
-        };
-        let empty_but_present = ResourceParts {
-            outputs: Some(core::LiteralMap::default()),
-            custom_info: Some(prost_types::Struct::default()),
-            outputs_uri: Some(String::new()),
-            ..ResourceParts::default()
-        };
-        for parts in [full, offloaded, empty_but_present, ResourceParts::default()] {
-            assert_eq!(parts.stored_bytes(), derived_bytes(&parts), "{parts:?}");
+        for parts in stored_cases() {
+            assert_eq!(parts.to_bytes(), derived_bytes(&parts), "{parts:?}");
         }
     }
 
@@ -518,7 +509,7 @@ mod tests {
             outputs: parts.outputs.clone(),
         }
         .encode_to_vec();
-        assert_eq!(parts.clone().into_bytes(), as_message);
+        assert_eq!(parts.to_bytes(), as_message);
         assert_eq!(ResourceParts::from_bytes(&as_message).unwrap(), parts);
     }
 }

@@ -81,26 +81,31 @@ where
 /// `response`, with the status of an over-size request made
 /// `RESOURCE_EXHAUSTED`, and its body fixed for an over-size answer.
 fn fix_response<B>(mut response: Response<B>) -> Response<FixedBody<B>> {
-    let headers = response.headers_mut();
-    // The fix needs a status and a message: one header cannot be both.
-    if headers.len() > 1 {
-        fix_request_status(headers);
-    }
+    fix_request_status(response.headers_mut());
     response.map(FixedBody)
 }
 
-fn fix_request_status(headers: &mut HeaderMap) {
-    let out_of_range = headers
-        .get(GRPC_STATUS)
-        .is_some_and(|code| code == OUT_OF_RANGE);
-    if !out_of_range {
-        return;
+/// What follows `encoded_prefix` in the message of `status` (headers or
+/// trailers), when it is tonic's `OUT_OF_RANGE` for an over-size message
+/// and its message starts so.
+fn too_large<'a>(status: &'a HeaderMap, encoded_prefix: &str) -> Option<&'a str> {
+    // A status and a message: one entry cannot be both, and a success's
+    // headers and trailers are one entry.
+    if status.len() < 2 {
+        return None;
     }
-    let too_large = headers
-        .get(GRPC_MESSAGE)
-        .and_then(|message| message.to_str().ok())
-        .is_some_and(|message| message.starts_with(REQUEST_TOO_LARGE));
-    if too_large {
+    status
+        .get(GRPC_STATUS)
+        .filter(|code| *code == OUT_OF_RANGE)?;
+    status
+        .get(GRPC_MESSAGE)?
+        .to_str()
+        .ok()?
+        .strip_prefix(encoded_prefix)
+}
+
+fn fix_request_status(headers: &mut HeaderMap) {
+    if too_large(headers, REQUEST_TOO_LARGE).is_some() {
         headers.insert(
             GRPC_STATUS,
             HeaderValue::from(tonic::Code::ResourceExhausted as i32),
@@ -111,17 +116,7 @@ fn fix_request_status(headers: &mut HeaderMap) {
 /// `trailers`, with tonic's status for an over-size answer replaced by
 /// `RESOURCE_EXHAUSTED` and what to do about it.
 fn fix_answer_status(trailers: &mut HeaderMap) {
-    let out_of_range = trailers
-        .get(GRPC_STATUS)
-        .is_some_and(|code| code == OUT_OF_RANGE);
-    if !out_of_range {
-        return;
-    }
-    let Some(sizes) = trailers
-        .get(GRPC_MESSAGE)
-        .and_then(|message| message.to_str().ok())
-        .and_then(|message| message.strip_prefix(ANSWER_TOO_LARGE))
-    else {
+    let Some(sizes) = too_large(trailers, ANSWER_TOO_LARGE) else {
         return;
     };
     // Tonic's sizes are digits, commas, colons and encoded spaces.
@@ -152,9 +147,6 @@ where
         let mut frame = ready!(Pin::new(&mut self.get_mut().0).poll_frame(cx));
         if let Some(Ok(frame)) = &mut frame
             && let Some(trailers) = frame.trailers_mut()
-            // The fix needs a status and a message: one trailer cannot be
-            // both.
-            && trailers.len() > 1
         {
             fix_answer_status(trailers);
         }
@@ -192,12 +184,17 @@ mod tests {
         assert_eq!(headers["grpc-status"], "8");
     }
 
-    #[test]
-    fn an_over_size_answer_becomes_resource_exhausted_and_says_what_to_do() {
-        let mut trailers = with_status(
+    /// The status tonic ends an answer of 9 bytes over a limit of 4 with.
+    fn answer_over_size() -> HeaderMap {
+        with_status(
             tonic::Code::OutOfRange,
             "Error, encoded message length too large: found 9 bytes, the limit is: 4 bytes",
-        );
+        )
+    }
+
+    #[test]
+    fn an_over_size_answer_becomes_resource_exhausted_and_says_what_to_do() {
+        let mut trailers = answer_over_size();
         fix_answer_status(&mut trailers);
         let status = tonic::Status::from_header_map(&trailers).unwrap();
         assert_eq!(status.code(), tonic::Code::ResourceExhausted);
@@ -236,10 +233,7 @@ mod tests {
 
     #[test]
     fn a_body_ending_over_size_ends_resource_exhausted_whatever_came_before() {
-        let mut over_size = with_status(
-            tonic::Code::OutOfRange,
-            "Error, encoded message length too large: found 9 bytes, the limit is: 4 bytes",
-        );
+        let mut over_size = answer_over_size();
         over_size.insert("x-request-id", HeaderValue::from_static("7"));
         let data = || Frame::data(Bytes::from_static(b"message"));
         for frames in [
