@@ -6,27 +6,32 @@
 #                [--glibc-tunables TUNABLES]
 #
 # Builds with the production profile (release, optimised across crates, as
-# deployed); starts `bench-agent-server` (default flags but for its
-# loopback ports) and `baseline-server` in turn on CPU 0, the load generator
-# (`agent-bench`) on CPU 1; runs every RPC of both protocols at concurrency
-# 1, 16 and 64 after a one-second warm-up; reads the server's CPU time
-# (utime + stime, /proc/PID/stat) around each run, its idle RSS
-# (/proc/PID/status) and the time from its start to its first answered
-# ListAgents. The raw figures (one JSON object per run) go to
-# target/bench/results.jsonl; the table to stdout and to --out when given.
+# deployed); times the start of `bench-agent-server` (default flags but for
+# its loopback ports) and of `baseline-server` to their first answered
+# ListAgents, and their idle RSS (/proc/PID/status); then serves both at
+# once on CPU 0 and runs the load generator (`agent-bench`) on CPU 1: every
+# RPC of both protocols at concurrency 1, 16 and 64, each run after a
+# one-second warm-up, reading the server's CPU time (utime + stime,
+# /proc/PID/stat) around it. Each case runs on ours and then on the
+# baseline (the server not under load is idle), so that the VM's drift
+# over minutes falls on both alike. The raw figures (one JSON object per
+# run) go to target/bench/results.jsonl; the table to stdout and to --out
+# when given.
 #
-# --rounds N (default 1) measures ours and the baseline N times, one after
-# the other, each server started afresh each round, and shows the median of
-# every figure: a VM's neighbours move single runs by 15 % and more.
+# --rounds N (default 1) times each start N times, and runs each case N
+# times over, ours and the baseline in turn; the table shows the median of
+# every figure, and of the N ratios of the runs side by side: a VM's
+# neighbours move single runs by 15 % and more.
 #
-# --python also measures, in the same run and the same way, the same agents
-# written in Python on their framework's own server, and adds a table of ours
-# beside them: flytekit 1.16's (`pyflyte serve agent`, bench/python/
-# bench_agents.py; Flyte 1 only) and flyte-sdk 2's connector server (`c0`,
-# bench/python/bench_connectors.py; Flyte 2 only). Their Pythons: the
-# FLYTEKIT_PYTHON and FLYTE_SDK_PYTHON that tests/tools/setup.sh prints (run
-# when either is unset); flyte-sdk's needs its `connector` extra, else one is
-# made in target/bench-flyte-sdk-venv. Their output goes to target/bench/.
+# --python also measures, in the same run and the same way (one round, one
+# server at a time), the same agents written in Python on their framework's
+# own server, and adds a table of ours beside them: flytekit 1.16's
+# (`pyflyte serve agent`, bench/python/bench_agents.py; Flyte 1 only) and
+# flyte-sdk 2's connector server (`c0`, bench/python/bench_connectors.py;
+# Flyte 2 only). Their Pythons: the FLYTEKIT_PYTHON and FLYTE_SDK_PYTHON that
+# tests/tools/setup.sh prints (run when either is unset); flyte-sdk's needs
+# its `connector` extra, else one is made in target/bench-flyte-sdk-venv.
+# Their output goes to target/bench/.
 #
 # --glibc-tunables starts every server with GLIBC_TUNABLES set to TUNABLES:
 # `glibc.cpu.hwcaps=-AVX512VL` has glibc pick its AVX2 string functions
@@ -47,7 +52,7 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --python) python=1; shift ;;
         --glibc-tunables) glibc_tunables="$2"; shift 2 ;;
-        -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -138,12 +143,12 @@ rss_kib() {
 }
 
 load() {
-    taskset -c "$load_cpu" "$bin/agent-bench" "$@"
+    taskset -c "$load_cpu" "$bin/agent-bench" "$@" </dev/null
 }
 
-# measure NAME PID PORT PROTOCOL RPC TASK_TYPE CONCURRENCY
+# measure NAME PID PORT PROTOCOL RPC TASK_TYPE CONCURRENCY ROUND
 measure() {
-    local name=$1 pid=$2 port=$3 protocol=$4 rpc=$5 task_type=$6 concurrency=$7
+    local name=$1 pid=$2 port=$3 protocol=$4 rpc=$5 task_type=$6 concurrency=$7 round=$8
     local common=(--addr "127.0.0.1:$port" --protocol "$protocol" --rpc "$rpc"
         --task-type "$task_type" --concurrency "$concurrency" --json)
     load "${common[@]}" --duration 1 >/dev/null
@@ -151,8 +156,8 @@ measure() {
     before=$(cpu_ticks "$pid")
     report=$(load "${common[@]}" --duration "$duration")
     after=$(cpu_ticks "$pid")
-    printf '{"server":"%s","kind":"run","task_type":"%s","cpu_ticks":%s,"clk_tck":%s,"rss_kib":%s,"report":%s}\n' \
-        "$name" "$task_type" "$((after - before))" "$clk_tck" "$(rss_kib "$pid")" "$report" >>"$results"
+    printf '{"server":"%s","kind":"run","round":%s,"task_type":"%s","cpu_ticks":%s,"clk_tck":%s,"rss_kib":%s,"report":%s}\n' \
+        "$name" "$round" "$task_type" "$((after - before))" "$clk_tck" "$(rss_kib "$pid")" "$report" >>"$results"
     echo "  $name $protocol $rpc $task_type c=$concurrency: $(rps_of "$report") req/s" >&2
 }
 
@@ -160,19 +165,18 @@ rps_of() {
     python3 -c 'import json, sys; print(round(json.loads(sys.argv[1])["rps"]))' "$1"
 }
 
-# serve NAME PROTOCOLS WAIT LOG COMMAND...: starts COMMAND --port PORT on
+# start NAME PROTOCOL WAIT LOG COMMAND...: starts COMMAND --port PORT on
 # CPU 0 with a fresh port, its output to LOG; times its start to the first
-# answered list call (ListAgents, or ListConnectors when PROTOCOLS, a
-# space-separated list, starts with flyte2), waiting at most WAIT seconds;
-# records its idle RSS; runs every case of PROTOCOLS against it (the sync
-# run with flyte1, the unguarded creates for ours); and stops it.
-serve() {
-    local name=$1 wait_secs=$3 log=$4
-    local protocols; read -ra protocols <<<"$2"
+# answered list call (ListAgents, or ListConnectors for flyte2), waiting at
+# most WAIT seconds. Leaves its pid and port in started_pid and
+# started_port, that time and its RSS after one idle second in started_ms
+# and idle_rss_kib.
+start() {
+    local name=$1 protocol=$2 wait_secs=$3 log=$4
     shift 4
     local port; port=$(free_port)
     local ready_file="$work/$name.ready"
-    load --addr "127.0.0.1:$port" --protocol "${protocols[0]}" --probe-ready "$wait_secs" >"$ready_file" &
+    load --addr "127.0.0.1:$port" --protocol "$protocol" --probe-ready "$wait_secs" >"$ready_file" &
     local probe=$!
     pids+=("$probe")
     sleep 0.3
@@ -193,31 +197,85 @@ serve() {
     fi
     local ready; ready=$(cat "$ready_file")
     sleep 1
-    printf '{"server":"%s","kind":"start","start_ms":%s,"idle_rss_kib":%s}\n' \
-        "$name" "$(python3 -c "print(($ready - $started) / 1e6)")" "$(rss_kib "$pid")" >>"$results"
+    started_ms=$(python3 -c "print(($ready - $started) / 1e6)")
+    idle_rss_kib=$(rss_kib "$pid")
     echo "$name: listening on $port (pid $pid)" >&2
-    for concurrency in 1 16 64; do
-        for protocol in "${protocols[@]}"; do
-            for rpc in create get delete list mixed; do
-                measure "$name" "$pid" "$port" "$protocol" "$rpc" bench_async "$concurrency"
-            done
-        done
-        if [[ " ${protocols[*]} " == *" flyte1 "* ]]; then
-            measure "$name" "$pid" "$port" flyte1 sync bench_sync "$concurrency"
-        fi
-        if [ "$name" = ours ]; then
-            measure "$name" "$pid" "$port" flyte1 create bench_async_unguarded "$concurrency"
-        fi
-    done
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
+    started_pid=$pid started_port=$port
 }
 
+# record_start NAME: records the start `start` just timed.
+record_start() {
+    printf '{"server":"%s","kind":"start","start_ms":%s,"idle_rss_kib":%s}\n' \
+        "$1" "$started_ms" "$idle_rss_kib" >>"$results"
+}
+
+stop() {
+    kill "$1"
+    wait "$1" 2>/dev/null || true
+}
+
+# cases PROTOCOL...: the runs of those protocols, as "PROTOCOL RPC TASK_TYPE"
+# lines: every RPC on the async agent, and the sync run with flyte1.
+cases() {
+    local protocol rpc
+    for protocol in "$@"; do
+        for rpc in create get delete list mixed; do
+            echo "$protocol $rpc bench_async"
+        done
+    done
+    if [[ " $* " == *" flyte1 "* ]]; then
+        echo "flyte1 sync bench_sync"
+    fi
+}
+
+ours=("$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)")
+baseline=("$bin/baseline-server" --host 127.0.0.1)
+
 for round in $(seq "$rounds"); do
-    [ "$rounds" = 1 ] || echo "round $round of $rounds" >&2
-    serve ours "flyte1 flyte2" 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)"
-    serve baseline "flyte1 flyte2" 60 /dev/null "$bin/baseline-server" --host 127.0.0.1
+    [ "$rounds" = 1 ] || echo "start, round $round of $rounds" >&2
+    start ours flyte1 60 /dev/null "${ours[@]}"
+    record_start ours
+    stop "$started_pid"
+    start baseline flyte1 60 /dev/null "${baseline[@]}"
+    record_start baseline
+    stop "$started_pid"
 done
+
+# Both serve from here on, started afresh; each case runs on ours, then
+# (for creates) on ours' unguarded agent, then on the baseline, round
+# after round.
+start ours flyte1 60 /dev/null "${ours[@]}"
+ours_pid=$started_pid ours_port=$started_port
+start baseline flyte1 60 /dev/null "${baseline[@]}"
+baseline_pid=$started_pid baseline_port=$started_port
+for concurrency in 1 16 64; do
+    while read -r protocol rpc task_type; do
+        for round in $(seq "$rounds"); do
+            measure ours "$ours_pid" "$ours_port" "$protocol" "$rpc" "$task_type" "$concurrency" "$round"
+            if [ "$protocol $rpc" = "flyte1 create" ]; then
+                measure ours "$ours_pid" "$ours_port" flyte1 create bench_async_unguarded "$concurrency" "$round"
+            fi
+            measure baseline "$baseline_pid" "$baseline_port" "$protocol" "$rpc" "$task_type" "$concurrency" "$round"
+        done
+    done < <(cases flyte1 flyte2)
+done
+stop "$ours_pid"
+stop "$baseline_pid"
+
+# serve NAME PROTOCOL WAIT LOG COMMAND...: starts a server as `start` does,
+# runs every case of PROTOCOL against it once, and stops it.
+serve() {
+    local name=$1 served=$2
+    start "$@"
+    record_start "$name"
+    local pid=$started_pid port=$started_port concurrency protocol rpc task_type
+    for concurrency in 1 16 64; do
+        while read -r protocol rpc task_type; do
+            measure "$name" "$pid" "$port" "$protocol" "$rpc" "$task_type" "$concurrency" 1
+        done < <(cases "$served")
+    done
+    stop "$pid"
+}
 
 # With --python: flytekit's agent server (Flyte 1) and flyte-sdk's connector
 # server (Flyte 2), run in bench/python where their agents are; they start in

@@ -2,7 +2,9 @@
 """Turns bench/run.sh's results (one JSON object per line) into Markdown:
 start time and idle memory, every run of our server beside the baseline's
 with ratios, and each target met or missed. A server measured in several
-rounds shows the median of each figure. When the results hold the Python
+rounds shows the median of each figure; a ratio of two runs measured side
+by side in each round (`bench/run.sh` runs each case on ours and then on
+the baseline) is the median of the rounds' ratios. When the results hold the Python
 servers of `bench/run.sh --python` (`flytekit`, Flyte 1 only; `flyte-sdk`,
 Flyte 2 only), two more tables: their start time and idle memory beside ours,
 and each of their runs beside ours with the ratios ours / Python.
@@ -31,7 +33,8 @@ PYTHON_SERVERS = ("flytekit", "flyte-sdk")
 
 def load(path):
     """Each server's start, and each of its runs, as the median of every
-    round (`bench/run.sh --rounds`) of it; errors summed over the rounds."""
+    round (`bench/run.sh --rounds`) of it, with each round's figures under
+    `by_round`; errors summed over the rounds."""
     starts, runs = {}, {}
     with open(path) as lines:
         for line in lines:
@@ -43,10 +46,12 @@ def load(path):
             key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
             requests = report["requests"]
             cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
-            runs.setdefault(key, []).append({"rps": report["rps"], "p99": report["latency_us"]["p99"],
-                                             "cpu_us": cpu_us, "errors": report["errors"]})
+            runs.setdefault(key, []).append({"round": row.get("round", 1), "rps": report["rps"],
+                                             "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
+                                             "errors": report["errors"]})
     starts = {server: medians(rounds, ("start_ms", "idle_rss_kib")) for server, rounds in starts.items()}
-    runs = {key: medians(rounds, ("rps", "p99", "cpu_us")) | {"errors": sum(r["errors"] for r in rounds)}
+    runs = {key: medians(rounds, ("rps", "p99", "cpu_us"))
+            | {"errors": sum(r["errors"] for r in rounds), "by_round": {r["round"]: r for r in rounds}}
             for key, rounds in runs.items()}
     return starts, runs
 
@@ -57,6 +62,15 @@ def medians(rounds, fields):
 
 def ratio(ours, base):
     return ours / base if base else float("nan")
+
+
+def paired(ours, base, field):
+    """ours / base in `field`: the median of the ratios of the rounds both
+    ran, or the ratio of their medians when they share no round."""
+    rounds = ours["by_round"].keys() & base["by_round"].keys()
+    if not rounds:
+        return ratio(ours[field], base[field])
+    return statistics.median(ratio(ours["by_round"][r][field], base["by_round"][r][field]) for r in rounds)
 
 
 def main(path):
@@ -79,9 +93,9 @@ def main(path):
         if base is None:
             continue
         out.append(
-            f"| {protocol} | {rpc} | {task_type} | {conc} | {ours['rps']:.0f} | {base['rps']:.0f} | {ratio(ours['rps'], base['rps']):.2f} "
-            f"| {ours['p99']:.0f} | {base['p99']:.0f} | {ratio(ours['p99'], base['p99']):.2f} "
-            f"| {ours['cpu_us']:.1f} | {base['cpu_us']:.1f} | {ratio(ours['cpu_us'], base['cpu_us']):.2f} "
+            f"| {protocol} | {rpc} | {task_type} | {conc} | {ours['rps']:.0f} | {base['rps']:.0f} | {paired(ours, base, 'rps'):.2f} "
+            f"| {ours['p99']:.0f} | {base['p99']:.0f} | {paired(ours, base, 'p99'):.2f} "
+            f"| {ours['cpu_us']:.1f} | {base['cpu_us']:.1f} | {paired(ours, base, 'cpu_us'):.2f} "
             f"| {ours['errors']}/{base['errors']} |")
     out.append("")
     out.append("| target | worst measured | met |")
@@ -97,18 +111,18 @@ def main(path):
         pairs = [(o, b, c) for o, b, c in pairs if o and b]
         if not pairs:
             continue
-        cpu = max(ratio(o["cpu_us"], b["cpu_us"]) for o, b, _ in pairs)
+        cpu = max(paired(o, b, "cpu_us") for o, b, _ in pairs)
         row(f"{name}: CPU per request ≤ 1.2x (c = 1, 16, 64)", cpu, cpu <= 1.2)
-        rps = min(ratio(o["rps"], b["rps"]) for o, b, c in pairs if c in (16, 64))
+        rps = min(paired(o, b, "rps") for o, b, c in pairs if c in (16, 64))
         row(f"{name}: throughput ≥ 0.9x (c = 16, 64)", rps, rps >= 0.9)
-        p99 = max(ratio(o["p99"], b["p99"]) for o, b, _ in pairs)
+        p99 = max(paired(o, b, "p99") for o, b, _ in pairs)
         row(f"{name}: p99 ≤ 1.3x (c = 1, 16, 64)", p99, p99 <= 1.3)
     if "ours" in starts:
         rss = starts["ours"]["idle_rss_kib"] / 1024
         row("idle RSS ≤ 10 MiB", rss, rss <= 10, " MiB")
         ms = starts["ours"]["start_ms"]
         row("start to first answer ≤ 30 ms", ms, ms <= 30, " ms")
-    guard = [ratio(runs[("ours", "flyte1", "create", GUARDED, c)]["cpu_us"], runs[("ours", "flyte1", "create", UNGUARDED, c)]["cpu_us"])
+    guard = [paired(runs[("ours", "flyte1", "create", GUARDED, c)], runs[("ours", "flyte1", "create", UNGUARDED, c)], "cpu_us")
              for c in (1, 16, 64)
              if ("ours", "flyte1", "create", GUARDED, c) in runs and ("ours", "flyte1", "create", UNGUARDED, c) in runs]
     if guard:
