@@ -1,19 +1,20 @@
 //! [`MemoryGuardStore`]: guarded answers in this process's memory, bounded
 //! in count and bytes, the oldest going first.
 
-use std::collections::VecDeque;
 use std::future::Future;
+use std::hash::BuildHasher;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
-use hashbrown::HashMap;
-use hashbrown::hash_map::RawEntryMut;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::answer_log::{AnswerLog, Record, RecordAt};
 use super::{Claim, GuardStore, MAX_TTL, StoreError};
 
 /// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
@@ -34,71 +35,85 @@ impl Default for GuardLimits {
     }
 }
 
+/// The most slots made room for up front: the default capacity's worth.
+/// Made in one go, the tables are never copied into larger ones as the
+/// store fills; their pages are touched only as they fill.
+const RESERVED_SLOTS: usize = 100_000;
+
 enum Slot {
     /// A call holds the key. Callers that wait for it watch `finished`
     /// (made when the first of them comes), which is dropped when the slot
     /// is replaced or removed.
     Running {
+        key: Box<str>,
+        hash: u64,
         finished: Option<watch::Sender<()>>,
     },
+    /// The call answered; its key and answer are in the log, at `at`.
     Done {
-        answer: Vec<u8>,
+        at: RecordAt,
+        hash: u64,
         expires: Instant,
     },
 }
 
-/// The slots by key. A key is allocated once, when first claimed, and shared
-/// with the completion order. Keys (a hundred bytes or so, hashed on every
-/// guarded call) are hashed with foldhash, seeded per process, at a
-/// fraction of SipHash's cost, and once per update: hashbrown's raw entries
-/// find a slot and fill it in one lookup.
-#[derive(Default)]
-struct Slots {
-    by_key: HashMap<Arc<str>, Slot, foldhash::fast::RandomState>,
-    completion_order: VecDeque<(Arc<str>, Instant)>,
-    answers: usize,
-    answer_bytes: usize,
-}
-
-impl Slots {
-    /// Removes the answer stored under `key`, if it is the one that expires
-    /// at `expires`.
-    fn evict(&mut self, key: &str, expires: Instant) {
-        if let RawEntryMut::Occupied(slot) = self.by_key.raw_entry_mut().from_key(key)
-            && let Slot::Done {
-                answer,
-                expires: stored,
-            } = slot.get()
-            && *stored == expires
-        {
-            self.answers -= 1;
-            self.answer_bytes -= answer.len();
-            slot.remove();
+impl Slot {
+    fn hash(&self) -> u64 {
+        match self {
+            Slot::Running { hash, .. } | Slot::Done { hash, .. } => *hash,
         }
     }
 
-    /// Replaces what `key` holds, keeping the answer counts right, and
-    /// answers the key as stored.
-    fn insert(&mut self, key: &str, slot: Slot) -> Arc<str> {
-        if let Slot::Done { answer, .. } = &slot {
-            self.answers += 1;
-            self.answer_bytes += answer.len();
+    fn key<'a>(&'a self, log: &'a AnswerLog) -> &'a [u8] {
+        match self {
+            Slot::Running { key, .. } => key.as_bytes(),
+            Slot::Done { at, .. } => log.key(*at),
         }
-        let (key, replaced) = match self.by_key.raw_entry_mut().from_key(key) {
-            RawEntryMut::Occupied(mut held) => {
-                let replaced = held.insert(slot);
-                (Arc::clone(held.key()), Some(replaced))
-            }
-            RawEntryMut::Vacant(free) => {
-                let (key, _) = free.insert(Arc::from(key), slot);
-                (Arc::clone(key), None)
-            }
-        };
-        if let Some(Slot::Done { answer, .. }) = replaced {
-            self.answers -= 1;
-            self.answer_bytes -= answer.len();
+    }
+}
+
+/// The slots by key, and the answers in the order they completed. Keys (a
+/// hundred bytes or so, hashed on every guarded call) are hashed with
+/// foldhash, seeded per process, at a fraction of SipHash's cost, once per
+/// call: a slot keeps its key's hash.
+///
+/// The limits count every answer in the log, including those a slot no
+/// longer answers with (replaced once expired) until they leave it: they
+/// bound the memory held, not only the answers in use.
+struct Slots {
+    by_key: HashTable<Slot>,
+    log: AnswerLog,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Slots {
+    /// Empty slots with room for `answers`, up to [`RESERVED_SLOTS`].
+    fn with_room_for(answers: usize) -> Self {
+        let room = answers.min(RESERVED_SLOTS);
+        Slots {
+            by_key: HashTable::with_capacity(room),
+            log: AnswerLog::with_room_for(room),
+            hasher: foldhash::fast::RandomState::default(),
         }
-        key
+    }
+
+    /// The slot of `key` (whose hash is `hash`), found or free.
+    fn entry(&mut self, key: &str, hash: u64) -> Entry<'_, Slot> {
+        let log = &self.log;
+        self.by_key
+            .entry(hash, |slot| slot.key(log) == key.as_bytes(), Slot::hash)
+    }
+
+    /// Drops the oldest record of the log, and its slot if that still
+    /// answers with it.
+    fn evict_oldest(&mut self, oldest: Record) {
+        if let Ok(slot) = self.by_key.find_entry(
+            oldest.hash,
+            |slot| matches!(slot, Slot::Done { at, .. } if *at == oldest.at),
+        ) {
+            slot.remove();
+        }
+        self.log.pop_front();
     }
 }
 
@@ -113,7 +128,7 @@ impl MemoryGuardStore {
     pub fn new(limits: GuardLimits) -> Self {
         MemoryGuardStore {
             limits,
-            slots: Mutex::new(Slots::default()),
+            slots: Mutex::new(Slots::with_room_for(limits.capacity)),
         }
     }
 
@@ -129,7 +144,9 @@ impl MemoryGuardStore {
 
     /// Whether an answer is stored under `key`.
     pub fn has_answer(&self, key: &str) -> bool {
-        matches!(self.lock().by_key.get(key), Some(Slot::Done { .. }))
+        let mut slots = self.lock();
+        let hash = slots.hasher.hash_one(key);
+        matches!(slots.entry(key, hash), Entry::Occupied(held) if matches!(held.get(), Slot::Done { .. }))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
@@ -141,21 +158,22 @@ impl MemoryGuardStore {
 
     fn claim_now(&self, key: &str) -> Claim {
         let mut slots = self.lock();
-        let Slots {
-            by_key,
-            answers,
-            answer_bytes,
-            ..
-        } = &mut *slots;
-        match by_key.raw_entry_mut().from_key(key) {
-            RawEntryMut::Vacant(free) => {
-                free.insert(Arc::from(key), Slot::Running { finished: None });
+        let hash = slots.hasher.hash_one(key);
+        let running = || Slot::Running {
+            key: Box::from(key),
+            hash,
+            finished: None,
+        };
+        match slots.entry(key, hash) {
+            Entry::Vacant(free) => {
+                free.insert(running());
             }
-            RawEntryMut::Occupied(mut held) => match held.get_mut() {
-                Slot::Done { answer, expires } if *expires > Instant::now() => {
-                    return Claim::Completed(answer.clone());
+            Entry::Occupied(mut held) => match held.get_mut() {
+                Slot::Done { at, expires, .. } if *expires > Instant::now() => {
+                    let at = *at;
+                    return Claim::Completed(slots.log.answer(at).to_vec());
                 }
-                Slot::Running { finished } => {
+                Slot::Running { finished, .. } => {
                     let finished = finished.get_or_insert_with(|| watch::channel(()).0);
                     let mut receiver = finished.subscribe();
                     return Claim::Pending(Box::pin(async move {
@@ -163,10 +181,8 @@ impl MemoryGuardStore {
                         while receiver.changed().await.is_ok() {}
                     }));
                 }
-                Slot::Done { answer, .. } => {
-                    *answers -= 1;
-                    *answer_bytes -= answer.len();
-                    held.insert(Slot::Running { finished: None });
+                Slot::Done { .. } => {
+                    *held.get_mut() = running();
                 }
             },
         }
@@ -177,23 +193,32 @@ impl MemoryGuardStore {
         let now = Instant::now();
         let expires = now + ttl.min(MAX_TTL);
         let mut slots = self.lock();
-        let key = slots.insert(key, Slot::Done { answer, expires });
-        slots.completion_order.push_back((key, expires));
-        while let Some((oldest, oldest_expires)) = slots.completion_order.front().cloned() {
-            let over_limits =
-                slots.answers > self.limits.capacity || slots.answer_bytes > self.limits.max_bytes;
-            if !over_limits && oldest_expires > now {
+        let hash = slots.hasher.hash_one(key);
+        let at = slots.log.push(key, &answer, hash, expires);
+        let done = Slot::Done { at, hash, expires };
+        match slots.entry(key, hash) {
+            Entry::Occupied(mut held) => *held.get_mut() = done,
+            Entry::Vacant(free) => {
+                free.insert(done);
+            }
+        }
+        while let Some(oldest) = slots.log.front() {
+            let over_limits = slots.log.len() > self.limits.capacity
+                || slots.log.answer_bytes() > self.limits.max_bytes;
+            if !over_limits && oldest.expires > now {
                 break;
             }
-            slots.evict(&oldest, oldest_expires);
-            slots.completion_order.pop_front();
+            slots.evict_oldest(oldest);
         }
     }
 
     fn release_now(&self, key: &str) {
         let mut slots = self.lock();
-        if matches!(slots.by_key.get(key), Some(Slot::Running { .. })) {
-            slots.by_key.remove(key);
+        let hash = slots.hasher.hash_one(key);
+        if let Entry::Occupied(held) = slots.entry(key, hash)
+            && matches!(held.get(), Slot::Running { .. })
+        {
+            held.remove();
         }
     }
 }

@@ -14,6 +14,7 @@
 //! `--idempotency-store` does; [`OnStoreFailure`] says what a call does when
 //! its store fails.
 
+mod answer_log;
 mod failure;
 pub(crate) mod key;
 mod location;
@@ -378,6 +379,31 @@ mod tests {
             .filter(|key| store.has_answer(key))
             .collect();
         assert_eq!(kept, ["c", "d", "e"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_replaced_answer_counts_against_the_limits_until_it_leaves() {
+        let (guard, store) = guard_with(GuardLimits {
+            capacity: 2,
+            max_bytes: usize::MAX,
+        });
+        let answer = |byte| async move { Ok(vec![byte]) };
+        guard
+            .once("long".to_owned(), 10 * HOUR, answer(1))
+            .await
+            .unwrap();
+        guard.once("a".to_owned(), HOUR, answer(2)).await.unwrap();
+        tokio::time::advance(HOUR + Duration::from_secs(1)).await;
+        // The expired answer of `a` is replaced, but stays behind `long`.
+        let rerun = guard.once("a".to_owned(), HOUR, answer(3)).await.unwrap();
+        assert_eq!(rerun, vec![3]);
+        assert!(
+            !store.has_answer("long"),
+            "three answers held, two allowed: the oldest went"
+        );
+        assert!(store.has_answer("a"));
+        let reused = guard.once("a".to_owned(), HOUR, answer(4)).await.unwrap();
+        assert_eq!(reused, vec![3]);
     }
 
     #[tokio::test(start_paused = true)]

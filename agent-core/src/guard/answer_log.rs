@@ -1,0 +1,210 @@
+//! [`AnswerLog`]: the answers a [`MemoryGuardStore`](super::MemoryGuardStore)
+//! keeps, with their keys, in the order they completed, oldest first.
+//!
+//! Keys and answers are copied into segments of [`SEGMENT_BYTES`] that the
+//! log owns, not into an allocation each: a store filling with answers then
+//! takes whole segments from the heap, and leaves the small blocks that
+//! requests allocate and free to the requests. (Kept one by one, each
+//! answer would hold on to one of those blocks, and the heap would serve
+//! the requests from ever smaller leftovers.) A segment goes once the last
+//! record in it has left the front of the log.
+
+use std::collections::VecDeque;
+
+use tokio::time::Instant;
+
+/// The bytes of one segment; a record larger than this has a segment to
+/// itself.
+const SEGMENT_BYTES: usize = 64 * 1024;
+
+/// Where a record's key and answer are, in an [`AnswerLog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct RecordAt {
+    /// The segment's number, counted from the log's first segment ever.
+    segment: u64,
+    start: usize,
+    key_len: usize,
+    answer_len: usize,
+}
+
+/// A record of the log: where it is, its key's hash and when it expires.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Record {
+    pub(super) at: RecordAt,
+    pub(super) hash: u64,
+    pub(super) expires: Instant,
+}
+
+/// Keys and answers in completion order; see the module's doc.
+pub(super) struct AnswerLog {
+    segments: VecDeque<Vec<u8>>,
+    /// The number of `segments[0]`.
+    first_segment: u64,
+    records: VecDeque<Record>,
+    /// The bytes of the answers of `records`.
+    answer_bytes: usize,
+    /// An emptied segment, kept for the next one needed.
+    spare: Option<Vec<u8>>,
+}
+
+impl AnswerLog {
+    /// An empty log with room for `records` records before it grows.
+    pub(super) fn with_room_for(records: usize) -> Self {
+        AnswerLog {
+            segments: VecDeque::new(),
+            first_segment: 0,
+            records: VecDeque::with_capacity(records),
+            answer_bytes: 0,
+            spare: None,
+        }
+    }
+
+    /// Appends `key` and `answer` as the newest record.
+    pub(super) fn push(
+        &mut self,
+        key: &str,
+        answer: &[u8],
+        hash: u64,
+        expires: Instant,
+    ) -> RecordAt {
+        let len = key.len() + answer.len();
+        let fits = self
+            .segments
+            .back()
+            .is_some_and(|last| last.capacity() - last.len() >= len);
+        if !fits {
+            let segment = match self.spare.take() {
+                Some(spare) if len <= SEGMENT_BYTES => spare,
+                _ => Vec::with_capacity(len.max(SEGMENT_BYTES)),
+            };
+            self.segments.push_back(segment);
+        }
+        let segment = self.segments.len() - 1;
+        let bytes = &mut self.segments[segment];
+        let at = RecordAt {
+            segment: self.first_segment + segment as u64,
+            start: bytes.len(),
+            key_len: key.len(),
+            answer_len: answer.len(),
+        };
+        bytes.extend_from_slice(key.as_bytes());
+        bytes.extend_from_slice(answer);
+        self.records.push_back(Record { at, hash, expires });
+        self.answer_bytes += answer.len();
+        at
+    }
+
+    /// The key of the record at `at`.
+    pub(super) fn key(&self, at: RecordAt) -> &[u8] {
+        &self.bytes(at)[..at.key_len]
+    }
+
+    /// The answer of the record at `at`.
+    pub(super) fn answer(&self, at: RecordAt) -> &[u8] {
+        &self.bytes(at)[at.key_len..]
+    }
+
+    fn bytes(&self, at: RecordAt) -> &[u8] {
+        let segment = &self.segments[(at.segment - self.first_segment) as usize];
+        &segment[at.start..at.start + at.key_len + at.answer_len]
+    }
+
+    /// The oldest record.
+    pub(super) fn front(&self) -> Option<Record> {
+        self.records.front().copied()
+    }
+
+    /// How many records the log holds, whether or not a slot still answers
+    /// with them.
+    pub(super) fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The bytes of the answers the log holds, whether or not a slot still
+    /// answers with them.
+    pub(super) fn answer_bytes(&self) -> usize {
+        self.answer_bytes
+    }
+
+    /// Drops the oldest record, and the segments no record is in any more.
+    pub(super) fn pop_front(&mut self) {
+        let Some(oldest) = self.records.pop_front() else {
+            return;
+        };
+        self.answer_bytes -= oldest.at.answer_len;
+        let in_use = match self.records.front() {
+            Some(oldest) => oldest.at.segment,
+            None => self.first_segment + self.segments.len() as u64,
+        };
+        while self.first_segment < in_use {
+            let Some(mut emptied) = self.segments.pop_front() else {
+                break;
+            };
+            self.first_segment += 1;
+            if emptied.capacity() == SEGMENT_BYTES {
+                emptied.clear();
+                self.spare = Some(emptied);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_read_back_across_segments() {
+        let mut log = AnswerLog::with_room_for(0);
+        let now = Instant::now();
+        let big = vec![7; SEGMENT_BYTES + 1];
+        let written: Vec<_> = (0..2_000)
+            .map(|i| {
+                let key = format!("key-{i}");
+                let answer = if i == 500 {
+                    big.clone()
+                } else {
+                    vec![i as u8; i % 90]
+                };
+                (log.push(&key, &answer, i as u64, now), key, answer)
+            })
+            .collect();
+        assert!(log.segments.len() > 2, "the records span several segments");
+        for (at, key, answer) in &written {
+            assert_eq!(log.key(*at), key.as_bytes());
+            assert_eq!(log.answer(*at), answer.as_slice());
+        }
+        let answer_bytes: usize = written.iter().map(|(_, _, answer)| answer.len()).sum();
+        assert_eq!((log.len(), log.answer_bytes()), (2_000, answer_bytes));
+    }
+
+    #[test]
+    fn segments_go_once_their_last_record_has_left() {
+        let mut log = AnswerLog::with_room_for(0);
+        let now = Instant::now();
+        let answer = vec![0; 1000];
+        let written: Vec<_> = (0..200).map(|i| log.push("k", &answer, i, now)).collect();
+        let segments = log.segments.len();
+        assert!(segments >= 3);
+        while log.front().is_some_and(|front| front.at.segment == 0) {
+            log.pop_front();
+        }
+        assert_eq!(log.segments.len(), segments - 1);
+        assert_eq!(
+            log.front().unwrap().hash,
+            65,
+            "65 records of 1,001 bytes fit a segment"
+        );
+        assert_eq!(log.answer(written[199]), answer.as_slice());
+        while log.front().is_some() {
+            log.pop_front();
+        }
+        assert_eq!(
+            (log.len(), log.answer_bytes(), log.segments.len()),
+            (0, 0, 0)
+        );
+        assert!(log.spare.is_some(), "an emptied segment is kept for reuse");
+        let at = log.push("again", b"x", 0, now);
+        assert_eq!(log.answer(at), b"x");
+    }
+}
