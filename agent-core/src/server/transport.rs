@@ -13,6 +13,9 @@ use tonic::transport::server::TcpIncoming;
 use super::ServeError;
 use super::routes::AgentRoutes;
 
+/// How often [`keep_a_timer_due`]'s timer fires.
+const TIMER_TICK: Duration = Duration::from_secs(1);
+
 /// When a shutdown starts and how long it lasts.
 pub(crate) struct Shutdown<F> {
     /// Resolves when the server should stop.
@@ -61,6 +64,7 @@ pub(crate) async fn serve(
         })
     });
 
+    tokio::spawn(keep_a_timer_due(stopped()));
     let drain_delay = shutdown.drain_delay;
     let grpc_routes = routes.routes();
     let grpc_stopped = {
@@ -103,6 +107,29 @@ pub(crate) async fn serve(
     Ok(served?)
 }
 
+/// Keeps a timer of the runtime due within [`TIMER_TICK`] until `stopped`
+/// resolves.
+///
+/// Tokio wakes its driver (a write to an eventfd, a system call, and one
+/// more turn of the driver) whenever a timer is set to fire before the
+/// driver's next wake, and, with no timer pending when it parked, every
+/// timer is. The timeouts a call sets (the sync run's read timeout, the
+/// agent call's) are seconds away: with this one due sooner, setting them
+/// wakes nothing.
+async fn keep_a_timer_due(stopped: impl Future<Output = ()>) {
+    let mut tick = tokio::time::interval(TIMER_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ticking = async {
+        loop {
+            tick.tick().await;
+        }
+    };
+    tokio::select! {
+        () = stopped => {}
+        () = ticking => {}
+    }
+}
+
 /// Binds a TCP listener, with an error that names the address.
 pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(address)
@@ -131,5 +158,25 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => tracing::info!("received Ctrl-C"),
         () = terminate => tracing::info!("received SIGTERM"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timer_keeps_ticking_until_the_server_stops() {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let ticking = tokio::spawn(keep_a_timer_due(async {
+            let _ = stopped.await;
+        }));
+        tokio::time::sleep(TIMER_TICK * 10).await;
+        assert!(!ticking.is_finished(), "it ticks on while serving");
+        stop.send(()).unwrap();
+        tokio::time::timeout(TIMER_TICK * 2, ticking)
+            .await
+            .expect("it ends once the server stops")
+            .unwrap();
     }
 }
