@@ -26,19 +26,17 @@ pub struct GuardLimits {
     pub max_bytes: usize,
 }
 
+/// How many answers a [`MemoryGuardStore`] keeps by default.
+const DEFAULT_CAPACITY: usize = 100_000;
+
 impl Default for GuardLimits {
     fn default() -> Self {
         GuardLimits {
-            capacity: 100_000,
+            capacity: DEFAULT_CAPACITY,
             max_bytes: 256 * 1024 * 1024,
         }
     }
 }
-
-/// The most slots made room for up front: the default capacity's worth.
-/// Made in one go, the tables are never copied into larger ones as the
-/// store fills; their pages are touched only as they fill.
-const RESERVED_SLOTS: usize = 100_000;
 
 enum Slot {
     /// A call holds the key. Callers that wait for it watch `finished`
@@ -87,9 +85,11 @@ struct Slots {
 }
 
 impl Slots {
-    /// Empty slots with room for `answers`, up to [`RESERVED_SLOTS`].
+    /// Empty slots with room for `answers`, up to the default capacity's
+    /// worth. Made in one go, the tables are never copied into larger ones
+    /// as the store fills; their pages are touched only as they fill.
     fn with_room_for(answers: usize) -> Self {
-        let room = answers.min(RESERVED_SLOTS);
+        let room = answers.min(DEFAULT_CAPACITY);
         Slots {
             by_key: HashTable::with_capacity(room),
             log: AnswerLog::with_room_for(room),
@@ -97,11 +97,16 @@ impl Slots {
         }
     }
 
-    /// The slot of `key` (whose hash is `hash`), found or free.
+    /// The slot of `key` (whose hash is `hash`), found or free. A slot's
+    /// key is read (from the log, for an answer) only when its hash is
+    /// `key`'s.
     fn entry(&mut self, key: &str, hash: u64) -> Entry<'_, Slot> {
         let log = &self.log;
-        self.by_key
-            .entry(hash, |slot| slot.key(log) == key.as_bytes(), Slot::hash)
+        self.by_key.entry(
+            hash,
+            |slot| slot.hash() == hash && slot.key(log) == key.as_bytes(),
+            Slot::hash,
+        )
     }
 
     /// Drops the oldest record of the log, and its slot if that still
