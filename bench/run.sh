@@ -21,7 +21,9 @@
 # --rounds N (default 1) times each start N times, and runs each case N
 # times over, ours and the baseline in turn; the table shows the median of
 # every figure, and of the N ratios of the runs side by side: a VM's
-# neighbours move single runs by 15 % and more.
+# neighbours move single runs by 15 % and more. The same two processes
+# serve every round, as a long-running server would: ours' guard store
+# fills during the first cases and stays full.
 #
 # --python also measures, in the same run and the same way (one round, one
 # server at a time), the same agents written in Python on their framework's

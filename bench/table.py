@@ -13,6 +13,7 @@ and each of their runs beside ours with the ratios ours / Python.
 """
 
 import json
+import math
 import statistics
 import sys
 
@@ -46,14 +47,21 @@ def load(path):
             key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
             requests = report["requests"]
             cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
-            runs.setdefault(key, []).append({"round": row.get("round", 1), "rps": report["rps"],
+            runs.setdefault(key, []).append({"round": row.get("round"), "rps": report["rps"],
                                              "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
                                              "errors": report["errors"]})
     starts = {server: medians(rounds, ("start_ms", "idle_rss_kib")) for server, rounds in starts.items()}
     runs = {key: medians(rounds, ("rps", "p99", "cpu_us"))
-            | {"errors": sum(r["errors"] for r in rounds), "by_round": {r["round"]: r for r in rounds}}
+            | {"errors": sum(r["errors"] for r in rounds), "by_round": by_round(rounds)}
             for key, rounds in runs.items()}
     return starts, runs
+
+
+def by_round(rounds):
+    """The runs by their round, or none when a run has no round or shares
+    it with another (results from before rounds were numbered)."""
+    numbered = {r["round"]: r for r in rounds if r["round"] is not None}
+    return numbered if len(numbered) == len(rounds) else {}
 
 
 def medians(rounds, fields):
@@ -66,11 +74,14 @@ def ratio(ours, base):
 
 def paired(ours, base, field):
     """ours / base in `field`: the median of the ratios of the rounds both
-    ran, or the ratio of their medians when they share no round."""
+    ran (of those with a figure), or the ratio of their medians when they
+    share no round."""
     rounds = ours["by_round"].keys() & base["by_round"].keys()
-    if not rounds:
+    ratios = [ratio(ours["by_round"][r][field], base["by_round"][r][field]) for r in rounds]
+    ratios = [r for r in ratios if not math.isnan(r)]
+    if not ratios:
         return ratio(ours[field], base[field])
-    return statistics.median(ratio(ours["by_round"][r][field], base["by_round"][r][field]) for r in rounds)
+    return statistics.median(ratios)
 
 
 def main(path):

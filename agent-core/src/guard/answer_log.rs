@@ -13,15 +13,23 @@ use std::collections::VecDeque;
 
 use tokio::time::Instant;
 
-/// The bytes of one segment; a record larger than this has a segment to
-/// itself.
+/// The bytes of one segment.
 const SEGMENT_BYTES: usize = 64 * 1024;
+
+/// The largest record that shares a segment; a larger one has a segment of
+/// its own, of its size, so that the end of a segment too short for the
+/// next record wastes at most this much.
+const LARGEST_SHARED_RECORD: usize = SEGMENT_BYTES / 4;
 
 /// Where a record's key and answer are, in an [`AnswerLog`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct RecordAt {
+    /// The record's number, counted from the log's first record ever:
+    /// unique, where two empty records may share a place.
+    number: u64,
     /// The segment's number, counted from the log's first segment ever.
     segment: u64,
+    /// Where in the segment the key starts, the answer right after it.
     start: usize,
     key_len: usize,
     answer_len: usize,
@@ -30,17 +38,24 @@ pub(super) struct RecordAt {
 /// A record of the log: where it is, its key's hash and when it expires.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Record {
+    /// Where its key and answer are.
     pub(super) at: RecordAt,
+    /// Its key's hash, to find its slot by.
     pub(super) hash: u64,
+    /// When its answer may no longer be given.
     pub(super) expires: Instant,
 }
 
 /// Keys and answers in completion order; see the module's doc.
 pub(super) struct AnswerLog {
+    /// The segments the records are in, the oldest first.
     segments: VecDeque<Vec<u8>>,
     /// The number of `segments[0]`.
     first_segment: u64,
+    /// The records, the oldest first.
     records: VecDeque<Record>,
+    /// How many records were ever pushed: the next one's number.
+    pushed: u64,
     /// The bytes of the answers of `records`.
     answer_bytes: usize,
     /// An emptied segment, kept for the next one needed.
@@ -50,10 +65,14 @@ pub(super) struct AnswerLog {
 impl AnswerLog {
     /// An empty log with room for `records` records before it grows.
     pub(super) fn with_room_for(records: usize) -> Self {
+        // One more than asked: a completion pushes its record before the
+        // oldest leaves.
+        let records = records.saturating_add(1);
         AnswerLog {
             segments: VecDeque::new(),
             first_segment: 0,
             records: VecDeque::with_capacity(records),
+            pushed: 0,
             answer_bytes: 0,
             spare: None,
         }
@@ -68,20 +87,23 @@ impl AnswerLog {
         expires: Instant,
     ) -> RecordAt {
         let len = key.len() + answer.len();
-        let fits = self
+        if len > LARGEST_SHARED_RECORD {
+            self.segments.push_back(Vec::with_capacity(len));
+        } else if self
             .segments
             .back()
-            .is_some_and(|last| last.capacity() - last.len() >= len);
-        if !fits {
-            let segment = match self.spare.take() {
-                Some(spare) if len <= SEGMENT_BYTES => spare,
-                _ => Vec::with_capacity(len.max(SEGMENT_BYTES)),
-            };
+            .is_none_or(|last| last.capacity() - last.len() < len)
+        {
+            let segment = self
+                .spare
+                .take()
+                .unwrap_or_else(|| Vec::with_capacity(SEGMENT_BYTES));
             self.segments.push_back(segment);
         }
         let segment = self.segments.len() - 1;
         let bytes = &mut self.segments[segment];
         let at = RecordAt {
+            number: self.pushed,
             segment: self.first_segment + segment as u64,
             start: bytes.len(),
             key_len: key.len(),
@@ -90,6 +112,7 @@ impl AnswerLog {
         bytes.extend_from_slice(key.as_bytes());
         bytes.extend_from_slice(answer);
         self.records.push_back(Record { at, hash, expires });
+        self.pushed += 1;
         self.answer_bytes += answer.len();
         at
     }
@@ -104,6 +127,7 @@ impl AnswerLog {
         &self.bytes(at)[at.key_len..]
     }
 
+    /// The key and answer of the record at `at`, one after the other.
     fn bytes(&self, at: RecordAt) -> &[u8] {
         let segment = &self.segments[(at.segment - self.first_segment) as usize];
         &segment[at.start..at.start + at.key_len + at.answer_len]
@@ -132,11 +156,11 @@ impl AnswerLog {
             return;
         };
         self.answer_bytes -= oldest.at.answer_len;
-        let in_use = match self.records.front() {
-            Some(oldest) => oldest.at.segment,
+        let first_in_use = match self.records.front() {
+            Some(next) => next.at.segment,
             None => self.first_segment + self.segments.len() as u64,
         };
-        while self.first_segment < in_use {
+        while self.first_segment < first_in_use {
             let Some(mut emptied) = self.segments.pop_front() else {
                 break;
             };
@@ -176,6 +200,29 @@ mod tests {
         }
         let answer_bytes: usize = written.iter().map(|(_, _, answer)| answer.len()).sum();
         assert_eq!((log.len(), log.answer_bytes()), (2_000, answer_bytes));
+    }
+
+    #[test]
+    fn empty_records_are_told_apart() {
+        let mut log = AnswerLog::with_room_for(0);
+        let now = Instant::now();
+        let first = log.push("", b"", 0, now);
+        let second = log.push("", b"", 0, now);
+        assert_ne!(first, second);
+        assert_eq!(log.answer(second), b"");
+    }
+
+    #[test]
+    fn large_records_have_a_segment_of_their_own() {
+        let mut log = AnswerLog::with_room_for(0);
+        let now = Instant::now();
+        log.push("small", b"x", 0, now);
+        let large = vec![1; LARGEST_SHARED_RECORD + 1];
+        let at = log.push("large", &large, 1, now);
+        log.push("small again", b"y", 2, now);
+        assert_eq!(log.segments.len(), 3);
+        assert_eq!(log.segments[1].capacity(), "large".len() + large.len());
+        assert_eq!(log.answer(at), large.as_slice());
     }
 
     #[test]

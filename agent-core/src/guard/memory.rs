@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hashbrown::HashTable;
-use hashbrown::hash_table::Entry;
+use hashbrown::hash_table::{Entry, OccupiedEntry};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -18,6 +18,8 @@ use super::answer_log::{AnswerLog, Record, RecordAt};
 use super::{Claim, GuardStore, MAX_TTL, StoreError};
 
 /// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
+/// An answer replaced once it expired counts until it is the oldest and
+/// goes: the limits bound the memory held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GuardLimits {
     /// How many answers are kept at most.
@@ -29,6 +31,9 @@ pub struct GuardLimits {
 /// How many answers a [`MemoryGuardStore`] keeps by default.
 const DEFAULT_CAPACITY: usize = 100_000;
 
+/// How many keys the table has room for before it first grows.
+const RESERVED_SLOTS: usize = 16 * 1024;
+
 impl Default for GuardLimits {
     fn default() -> Self {
         GuardLimits {
@@ -38,6 +43,7 @@ impl Default for GuardLimits {
     }
 }
 
+/// What the store holds for a key.
 enum Slot {
     /// A call holds the key. Callers that wait for it watch `finished`
     /// (made when the first of them comes), which is dropped when the slot
@@ -56,17 +62,21 @@ enum Slot {
 }
 
 impl Slot {
+    /// The hash of the slot's key.
     fn hash(&self) -> u64 {
         match self {
             Slot::Running { hash, .. } | Slot::Done { hash, .. } => *hash,
         }
     }
 
-    fn key<'a>(&'a self, log: &'a AnswerLog) -> &'a [u8] {
-        match self {
-            Slot::Running { key, .. } => key.as_bytes(),
-            Slot::Done { at, .. } => log.key(*at),
-        }
+    /// Whether the slot is `key`'s (whose hash is `hash`): its key is read
+    /// (from the log, for an answer) only when the hashes are equal.
+    fn is_for(&self, key: &str, hash: u64, log: &AnswerLog) -> bool {
+        self.hash() == hash
+            && match self {
+                Slot::Running { key: held, .. } => held.as_bytes() == key.as_bytes(),
+                Slot::Done { at, .. } => log.key(*at) == key.as_bytes(),
+            }
     }
 }
 
@@ -85,28 +95,32 @@ struct Slots {
 }
 
 impl Slots {
-    /// Empty slots with room for `answers`, up to the default capacity's
-    /// worth. Made in one go, the tables are never copied into larger ones
-    /// as the store fills; their pages are touched only as they fill.
+    /// Empty slots with room for `answers` in the log's index (up to the
+    /// default capacity's worth: its pages are touched in order, as it
+    /// fills), and for [`RESERVED_SLOTS`] keys in the table (whose pages
+    /// keys touch anywhere, so that a store holding a few answers holds a
+    /// table their size).
     fn with_room_for(answers: usize) -> Self {
-        let room = answers.min(DEFAULT_CAPACITY);
         Slots {
-            by_key: HashTable::with_capacity(room),
-            log: AnswerLog::with_room_for(room),
+            by_key: HashTable::with_capacity(answers.min(RESERVED_SLOTS)),
+            log: AnswerLog::with_room_for(answers.min(DEFAULT_CAPACITY)),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
 
-    /// The slot of `key` (whose hash is `hash`), found or free. A slot's
-    /// key is read (from the log, for an answer) only when its hash is
-    /// `key`'s.
+    /// The slot of `key` (whose hash is `hash`), found or free.
     fn entry(&mut self, key: &str, hash: u64) -> Entry<'_, Slot> {
         let log = &self.log;
-        self.by_key.entry(
-            hash,
-            |slot| slot.hash() == hash && slot.key(log) == key.as_bytes(),
-            Slot::hash,
-        )
+        self.by_key
+            .entry(hash, |slot| slot.is_for(key, hash, log), Slot::hash)
+    }
+
+    /// The slot of `key` (whose hash is `hash`), if it has one.
+    fn find(&mut self, key: &str, hash: u64) -> Option<OccupiedEntry<'_, Slot>> {
+        let log = &self.log;
+        self.by_key
+            .find_entry(hash, |slot| slot.is_for(key, hash, log))
+            .ok()
     }
 
     /// Drops the oldest record of the log, and its slot if that still
@@ -151,7 +165,9 @@ impl MemoryGuardStore {
     pub fn has_answer(&self, key: &str) -> bool {
         let mut slots = self.lock();
         let hash = slots.hasher.hash_one(key);
-        matches!(slots.entry(key, hash), Entry::Occupied(held) if matches!(held.get(), Slot::Done { .. }))
+        slots
+            .find(key, hash)
+            .is_some_and(|held| matches!(held.get(), Slot::Done { .. }))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots> {
@@ -220,7 +236,7 @@ impl MemoryGuardStore {
     fn release_now(&self, key: &str) {
         let mut slots = self.lock();
         let hash = slots.hasher.hash_one(key);
-        if let Entry::Occupied(held) = slots.entry(key, hash)
+        if let Some(held) = slots.find(key, hash)
             && matches!(held.get(), Slot::Running { .. })
         {
             held.remove();

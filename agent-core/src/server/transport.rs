@@ -1,6 +1,7 @@
 //! Serving [`AgentRoutes`] on listeners: gRPC on one, `/metrics` on
 //! another, until a shutdown that drains traffic first.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -64,7 +65,6 @@ pub(crate) async fn serve(
         })
     });
 
-    tokio::spawn(keep_a_timer_due(stopped()));
     let drain_delay = shutdown.drain_delay;
     let grpc_routes = routes.routes();
     let grpc_stopped = {
@@ -97,6 +97,7 @@ pub(crate) async fn serve(
             tracing::warn!(?grace, "requests still in flight after the grace period: closing");
             Ok(())
         }
+        never = keep_a_timer_due() => match never {},
     };
 
     if let Some(metrics_server) = metrics_server
@@ -107,26 +108,20 @@ pub(crate) async fn serve(
     Ok(served?)
 }
 
-/// Keeps a timer of the runtime due within [`TIMER_TICK`] until `stopped`
-/// resolves.
+/// Keeps a timer of the runtime due within [`TIMER_TICK`], for as long as
+/// it is polled (the server polls it beside serving).
 ///
-/// Tokio wakes its driver (a write to an eventfd, a system call, and one
-/// more turn of the driver) whenever a timer is set to fire before the
-/// driver's next wake, and, with no timer pending when it parked, every
-/// timer is. The timeouts a call sets (the sync run's read timeout, the
-/// agent call's) are seconds away: with this one due sooner, setting them
-/// wakes nothing.
-async fn keep_a_timer_due(stopped: impl Future<Output = ()>) {
+/// Tokio wakes its driver (a write to an eventfd: a system call, and one
+/// more turn of the driver) whenever a new timer is due before the wake it
+/// already planned; with no timer pending, it planned none, so every new
+/// timer wakes it. A call's timeouts (a sync run's read timeout, the
+/// agent call's) are seconds away: with this timer due sooner, setting
+/// them wakes nothing.
+async fn keep_a_timer_due() -> Infallible {
     let mut tick = tokio::time::interval(TIMER_TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let ticking = async {
-        loop {
-            tick.tick().await;
-        }
-    };
-    tokio::select! {
-        () = stopped => {}
-        () = ticking => {}
+    loop {
+        tick.tick().await;
     }
 }
 
@@ -166,17 +161,8 @@ mod tests {
     use super::*;
 
     #[tokio::test(start_paused = true)]
-    async fn the_timer_keeps_ticking_until_the_server_stops() {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let ticking = tokio::spawn(keep_a_timer_due(async {
-            let _ = stopped.await;
-        }));
-        tokio::time::sleep(TIMER_TICK * 10).await;
-        assert!(!ticking.is_finished(), "it ticks on while serving");
-        stop.send(()).unwrap();
-        tokio::time::timeout(TIMER_TICK * 2, ticking)
-            .await
-            .expect("it ends once the server stops")
-            .unwrap();
+    async fn the_timer_keeps_ticking() {
+        let ticking = tokio::time::timeout(TIMER_TICK * 10, keep_a_timer_due()).await;
+        assert!(ticking.is_err(), "it ticks on for as long as it is polled");
     }
 }
