@@ -31,9 +31,6 @@ pub struct GuardLimits {
 /// How many answers a [`MemoryGuardStore`] keeps by default.
 const DEFAULT_CAPACITY: usize = 100_000;
 
-/// How many keys the table has room for before it first grows.
-const RESERVED_SLOTS: usize = 16 * 1024;
-
 impl Default for GuardLimits {
     fn default() -> Self {
         GuardLimits {
@@ -95,15 +92,17 @@ struct Slots {
 }
 
 impl Slots {
-    /// Empty slots with room for `answers` in the log's index (up to the
-    /// default capacity's worth: its pages are touched in order, as it
-    /// fills), and for [`RESERVED_SLOTS`] keys in the table (whose pages
-    /// keys touch anywhere, so that a store holding a few answers holds a
-    /// table their size).
+    /// Empty slots with room for `answers`, up to the default capacity's
+    /// worth. Made in one go, the table is not copied into a larger one
+    /// each time the store outgrows it (every key moved, under the lock,
+    /// some 500 instructions a call while a store fills); its memory is
+    /// reserved, and becomes resident as keys land in it (most of its 8 MiB
+    /// by 10,000 keys, anywhere in it), the log's index as it fills.
     fn with_room_for(answers: usize) -> Self {
+        let room = answers.min(DEFAULT_CAPACITY);
         Slots {
-            by_key: HashTable::with_capacity(answers.min(RESERVED_SLOTS)),
-            log: AnswerLog::with_room_for(answers.min(DEFAULT_CAPACITY)),
+            by_key: HashTable::with_capacity(room),
+            log: AnswerLog::with_room_for(room),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
