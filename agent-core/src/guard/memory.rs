@@ -80,7 +80,8 @@ impl Slot {
 /// The slots by key, and the answers in the order they completed. Keys (a
 /// hundred bytes or so, hashed on every guarded call) are hashed with
 /// foldhash, seeded per process, at a fraction of SipHash's cost, once per
-/// call: a slot keeps its key's hash.
+/// claim, completion or release: a slot keeps its key's hash, so the table
+/// never hashes a key again as it grows, nor an eviction the key it drops.
 ///
 /// The limits count every answer in the log, including those a slot no
 /// longer answers with (replaced once expired) until they leave it: they
