@@ -2,7 +2,7 @@
 # Counts the instructions the server executes per request, ours against the
 # bare tonic baseline, and prints one Markdown table of the ratios.
 #
-#   bench/instructions.sh [--duration SECS] [--concurrency N]
+#   bench/instructions.sh [--duration SECS] [--concurrency N] [--caches]
 #
 # CPU time on a shared VM varies by 15 % between runs of one binary; the
 # instructions a program executes for the same work do not. Each server
@@ -16,17 +16,24 @@
 # to find where instructions go (`callgrind_annotate` on the files kept in
 # target/bench/callgrind/); bench/run.sh measures time.
 #
+# --caches also simulates the caches (`--cache-sim=yes`: first-level
+# instruction and data caches as this CPU's, and as the last level its
+# second, read from /sys) and adds a table of the misses per request:
+# where ours costs more time than its instructions say.
+#
 # Needs valgrind (Debian: `apt-get install valgrind`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=4
 concurrency=16
+caches=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --concurrency) concurrency="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        --caches) caches=1; shift ;;
+        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
         *) echo "bench/instructions.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -35,6 +42,18 @@ for tool in valgrind callgrind_control taskset; do
     command -v "$tool" >/dev/null || { echo "bench/instructions.sh: $tool is needed" >&2; exit 1; }
 done
 if [ "$(nproc)" -ge 2 ]; then server_cpu=0 load_cpu=1; else server_cpu=0 load_cpu=0; fi
+
+# With --caches: callgrind's cache simulation, its last level this CPU's
+# second (size, ways, line), where the first level's misses land.
+cache_options=()
+if [ "$caches" = 1 ]; then
+    l2=/sys/devices/system/cpu/cpu0/cache/index2
+    read -r size <"$l2/size"
+    read -r ways <"$l2/ways_of_associativity"
+    read -r line <"$l2/coherency_line_size"
+    case "$size" in *K) size=$((${size%K} * 1024)) ;; *M) size=$((${size%M} * 1024 * 1024)) ;; esac
+    cache_options=(--cache-sim=yes "--LL=$size,$ways,$line")
+fi
 
 cargo build --profile production --locked -p agent-bench -p agent-examples \
     --bin agent-bench --bin baseline-server --bin bench-agent-server >&2
@@ -61,10 +80,12 @@ load() {
     taskset -c "$load_cpu" "$bin/agent-bench" "$@"
 }
 
-# The instructions counted in the newest dump of the server NAME.
-dumped_instructions() {
+# The events counted in the newest dump of the server NAME, as
+# `EVENT=COUNT,...`: instructions (Ir) and, with --caches, misses.
+dumped_events() {
     local newest; newest=$(ls -t "$work/$1".out.* | head -1)
-    awk '/^(summary|totals):/ { print $2; exit }' "$newest"
+    awk '/^events:/ { split($0, names, " ") }
+        /^(summary|totals):/ { for (i = 2; i <= NF; i++) printf "%s%s=%s", (i > 2 ? "," : ""), names[i], $i; exit }' "$newest"
 }
 
 # serve NAME COMMAND...: runs every case against COMMAND --port PORT under
@@ -73,7 +94,7 @@ serve() {
     local name=$1
     shift
     local port; port=$(free_port)
-    taskset -c "$server_cpu" valgrind --tool=callgrind \
+    taskset -c "$server_cpu" valgrind --tool=callgrind "${cache_options[@]}" \
         --callgrind-out-file="$work/$name.out.%p" "$@" --port "$port" \
         >"$work/$name.log" 2>&1 &
     pid=$!
@@ -93,7 +114,7 @@ serve() {
         callgrind_control --dump "$pid" >/dev/null
         local requests; requests=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["requests"])' "$report")
         printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$protocol" "$rpc" "$task_type" \
-            "$(dumped_instructions "$name")" "$requests" >>"$results"
+            "$(dumped_events "$name")" "$requests" >>"$results"
         echo "  $name $protocol $rpc: $requests requests" >&2
     done
     kill "$pid"
@@ -109,14 +130,32 @@ python3 - "$results" "$concurrency" <<'PY'
 import sys
 per_request = {}
 for line in open(sys.argv[1]):
-    server, protocol, rpc, task_type, instructions, requests = line.split()
-    per_request[(server, protocol, rpc, task_type)] = int(instructions) / int(requests)
-print(f"Instructions per request, user space (callgrind), concurrency {sys.argv[2]}:\n")
-print("| protocol | RPC | task type | ours | baseline | ratio |")
-print("|---|---|---|---:|---:|---:|")
-for (server, protocol, rpc, task_type), ours in per_request.items():
-    if server != "ours":
-        continue
-    base = per_request[("baseline", protocol, rpc, task_type)]
-    print(f"| {protocol} | {rpc} | {task_type} | {ours:,.0f} | {base:,.0f} | {ours / base:.2f} |")
+    server, protocol, rpc, task_type, events, requests = line.split()
+    counts = dict(event.split("=") for event in events.split(","))
+    per_request[(server, protocol, rpc, task_type)] = {
+        name: int(count) / int(requests) for name, count in counts.items()
+    }
+cases = [key[1:] for key in per_request if key[0] == "ours"]
+
+def table(title, columns):
+    print(f"{title}, concurrency {sys.argv[2]}:\n")
+    print("| protocol | RPC | task type |" + "".join(f" {label}: ours | baseline | ratio |" for label, _ in columns))
+    print("|---|---|---|" + "---:|---:|---:|" * len(columns))
+    for case in cases:
+        ours, base = per_request[("ours", *case)], per_request[("baseline", *case)]
+        cells = ""
+        for _, events in columns:
+            mine, theirs = sum(ours[e] for e in events), sum(base[e] for e in events)
+            # (a ratio of counts under one a request says little)
+            ratio = f"{mine / theirs:.2f}" if theirs >= 1 else "-"
+            cells += f" {mine:,.1f} | {theirs:,.1f} | {ratio} |" if mine < 100 else f" {mine:,.0f} | {theirs:,.0f} | {ratio} |"
+        print(f"| {' | '.join(case)} |{cells}")
+
+table("Instructions per request, user space (callgrind)", [("instructions", ["Ir"])])
+if "I1mr" in per_request[("ours", *cases[0])]:
+    print()
+    table(
+        "Cache misses per request, user space (callgrind's simulation; last level = this CPU's L2)",
+        [("L1i", ["I1mr"]), ("L1d", ["D1mr", "D1mw"]), ("L2", ["ILmr", "DLmr", "DLmw"])],
+    )
 PY
