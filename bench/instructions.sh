@@ -137,6 +137,10 @@ for line in open(sys.argv[1]):
     }
 cases = [key[1:] for key in per_request if key[0] == "ours"]
 
+def count(per_request):
+    """A count per request: a decimal where it is small."""
+    return f"{per_request:,.1f}" if per_request < 100 else f"{per_request:,.0f}"
+
 def table(title, columns):
     print(f"{title}, concurrency {sys.argv[2]}:\n")
     print("| protocol | RPC | task type |" + "".join(f" {label}: ours | baseline | ratio |" for label, _ in columns))
@@ -148,7 +152,7 @@ def table(title, columns):
             mine, theirs = sum(ours[e] for e in events), sum(base[e] for e in events)
             # (a ratio of counts under one a request says little)
             ratio = f"{mine / theirs:.2f}" if theirs >= 1 else "-"
-            cells += f" {mine:,.1f} | {theirs:,.1f} | {ratio} |" if mine < 100 else f" {mine:,.0f} | {theirs:,.0f} | {ratio} |"
+            cells += f" {count(mine)} | {count(theirs)} | {ratio} |"
         print(f"| {' | '.join(case)} |{cells}")
 
 table("Instructions per request, user space (callgrind)", [("instructions", ["Ir"])])
