@@ -3,7 +3,8 @@
 # in one run on this machine, and prints one Markdown table of ratios.
 #
 #   bench/run.sh [--duration SECS] [--rounds N] [--out FILE] [--python]
-#                [--glibc-tunables TUNABLES]
+#                [--glibc-tunables TUNABLES] [--variant NAME=FLAGS]...
+#                [--rpcs LIST] [--concurrency LIST]
 #
 # Builds with the production profile (release, optimised across crates, as
 # deployed); times the start of `bench-agent-server` (default flags but for
@@ -39,6 +40,17 @@
 # `glibc.cpu.hwcaps=-AVX512VL` has glibc pick its AVX2 string functions
 # over its AVX-512 ones, whose zero-length memcmp and memset some CPUs (the
 # AMD EPYC of BENCHMARKS.md) take 100 to 300 ns over.
+#
+# --variant NAME=FLAGS (repeatable) also serves a second instance of ours,
+# named NAME, with FLAGS added to its command line (for example
+# `--variant small-guard='--idempotency-capacity 1000'`), and runs each
+# case on it between ours and the baseline, round after round; the table
+# adds each variant's figures beside ours', both as ratios to the baseline,
+# and the variant's paired ratio to ours.
+#
+# --rpcs LIST (comma-separated; default create,get,delete,list,mixed,sync)
+# and --concurrency LIST (default 1,16,64) run only those cases, for a
+# focused comparison; the targets table then covers what ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +59,9 @@ rounds=1
 out=""
 python=0
 glibc_tunables=""
+variants=()
+rpcs=create,get,delete,list,mixed,sync
+concurrencies=1,16,64
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -54,7 +69,10 @@ while [ $# -gt 0 ]; do
         --out) out="$2"; shift 2 ;;
         --python) python=1; shift ;;
         --glibc-tunables) glibc_tunables="$2"; shift 2 ;;
-        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+        --variant) variants+=("$2"); shift 2 ;;
+        --rpcs) rpcs="$2"; shift 2 ;;
+        --concurrency) concurrencies="$2"; shift 2 ;;
+        -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -62,6 +80,31 @@ done
 case "$rounds" in
     ''|*[!0-9]*|0) echo "bench/run.sh: --rounds takes a whole number of at least 1, not '$rounds'" >&2; exit 2 ;;
 esac
+for rpc in ${rpcs//,/ }; do
+    case "$rpc" in
+        create|get|delete|list|mixed|sync) ;;
+        *) echo "bench/run.sh: --rpcs takes create, get, delete, list, mixed and sync, not '$rpc'" >&2; exit 2 ;;
+    esac
+done
+for concurrency in ${concurrencies//,/ }; do
+    case "$concurrency" in
+        ''|*[!0-9]*|0) echo "bench/run.sh: --concurrency takes whole numbers of at least 1, not '$concurrency'" >&2; exit 2 ;;
+    esac
+done
+variant_names=() variant_flags=()
+for variant in ${variants[@]+"${variants[@]}"}; do
+    name=${variant%%=*}
+    case "$variant" in
+        *=*) ;;
+        *) echo "bench/run.sh: --variant takes NAME=FLAGS, not '$variant'" >&2; exit 2 ;;
+    esac
+    case "$name" in
+        ours|baseline|flytekit|flyte-sdk|''|*[!a-z0-9_-]*)
+            echo "bench/run.sh: a --variant's name is made of a-z, 0-9, - and _, and is none of ours, baseline, flytekit and flyte-sdk, not '$name'" >&2
+            exit 2 ;;
+    esac
+    variant_names+=("$name") variant_flags+=("${variant#*=}")
+done
 command -v taskset >/dev/null || { echo "bench/run.sh: taskset (util-linux) is needed" >&2; exit 1; }
 if [ "$(nproc)" -ge 2 ]; then
     server_cpu=0 load_cpu=1
@@ -216,16 +259,19 @@ stop() {
     wait "$1" 2>/dev/null || true
 }
 
-# cases PROTOCOL...: the runs of those protocols, as "PROTOCOL RPC TASK_TYPE"
-# lines: every RPC on the async agent, and the sync run with flyte1.
+# cases PROTOCOL...: the runs of those protocols that --rpcs asks for, as
+# "PROTOCOL RPC TASK_TYPE" lines: every RPC on the async agent, and the sync
+# run with flyte1.
 cases() {
     local protocol rpc
     for protocol in "$@"; do
         for rpc in create get delete list mixed; do
-            echo "$protocol $rpc bench_async"
+            if [[ ",$rpcs," == *",$rpc,"* ]]; then
+                echo "$protocol $rpc bench_async"
+            fi
         done
     done
-    if [[ " $* " == *" flyte1 "* ]]; then
+    if [[ " $* " == *" flyte1 "* && ",$rpcs," == *",sync,"* ]]; then
         echo "flyte1 sync bench_sync"
     fi
 }
@@ -243,25 +289,41 @@ for round in $(seq "$rounds"); do
     stop "$started_pid"
 done
 
-# Both serve from here on, started afresh; each case runs on ours, then
-# (for creates) on ours' unguarded agent, then on the baseline, round
-# after round.
+# All serve from here on, started afresh; each case runs on ours, then
+# (for creates) on ours' unguarded agent, then on each variant, then on
+# the baseline, round after round.
 start ours flyte1 60 /dev/null "${ours[@]}"
 ours_pid=$started_pid ours_port=$started_port
+variant_pids=() variant_ports=()
+for i in ${variant_names[@]+"${!variant_names[@]}"}; do
+    # (its FLAGS split into words, as on a command line)
+    # shellcheck disable=SC2206
+    start "${variant_names[$i]}" flyte1 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 \
+        --prometheus-port "$(free_port)" ${variant_flags[$i]}
+    record_start "${variant_names[$i]}"
+    variant_pids+=("$started_pid") variant_ports+=("$started_port")
+done
 start baseline flyte1 60 /dev/null "${baseline[@]}"
 baseline_pid=$started_pid baseline_port=$started_port
-for concurrency in 1 16 64; do
+for concurrency in ${concurrencies//,/ }; do
     while read -r protocol rpc task_type; do
         for round in $(seq "$rounds"); do
             measure ours "$ours_pid" "$ours_port" "$protocol" "$rpc" "$task_type" "$concurrency" "$round"
             if [ "$protocol $rpc" = "flyte1 create" ]; then
                 measure ours "$ours_pid" "$ours_port" flyte1 create bench_async_unguarded "$concurrency" "$round"
             fi
+            for i in ${variant_names[@]+"${!variant_names[@]}"}; do
+                measure "${variant_names[$i]}" "${variant_pids[$i]}" "${variant_ports[$i]}" \
+                    "$protocol" "$rpc" "$task_type" "$concurrency" "$round"
+            done
             measure baseline "$baseline_pid" "$baseline_port" "$protocol" "$rpc" "$task_type" "$concurrency" "$round"
         done
     done < <(cases flyte1 flyte2)
 done
 stop "$ours_pid"
+for pid in ${variant_pids[@]+"${variant_pids[@]}"}; do
+    stop "$pid"
+done
 stop "$baseline_pid"
 
 # serve NAME PROTOCOL WAIT LOG COMMAND...: starts a server as `start` does,
@@ -271,7 +333,7 @@ serve() {
     start "$@"
     record_start "$name"
     local pid=$started_pid port=$started_port concurrency protocol rpc task_type
-    for concurrency in 1 16 64; do
+    for concurrency in ${concurrencies//,/ }; do
         while read -r protocol rpc task_type; do
             measure "$name" "$pid" "$port" "$protocol" "$rpc" "$task_type" "$concurrency" 1
         done < <(cases "$served")

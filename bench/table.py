@@ -7,7 +7,10 @@ by side in each round (`bench/run.sh` runs each case on ours and then on
 the baseline) is the median of the rounds' ratios. When the results hold the Python
 servers of `bench/run.sh --python` (`flytekit`, Flyte 1 only; `flyte-sdk`,
 Flyte 2 only), two more tables: their start time and idle memory beside ours,
-and each of their runs beside ours with the ratios ours / Python.
+and each of their runs beside ours with the ratios ours / Python. When they
+hold variants of ours (`bench/run.sh --variant NAME=FLAGS`), a table of
+each variant's runs beside ours': both as ratios to the baseline, and the
+variant's to ours, each paired by round.
 
     python3 bench/table.py target/bench/results.jsonl
 """
@@ -30,6 +33,8 @@ TARGET_RPCS = [
 GUARDED, UNGUARDED = "bench_async", "bench_async_unguarded"
 # The Python servers of `bench/run.sh --python`, in the order shown.
 PYTHON_SERVERS = ("flytekit", "flyte-sdk")
+# The servers that are neither a variant of ours nor ours.
+NOT_VARIANTS = ("ours", "baseline", *PYTHON_SERVERS)
 
 
 def load(path):
@@ -86,10 +91,11 @@ def paired(ours, base, field):
 
 def main(path):
     starts, runs = load(path)
+    variants = sorted({key[0] for key in runs if key[0] not in NOT_VARIANTS})
     out = []
     out.append("| server | start to first ListAgents (ms) | idle RSS (MiB) |")
     out.append("|---|---:|---:|")
-    for server in ("ours", "baseline"):
+    for server in ("ours", *variants, "baseline"):
         if server in starts:
             s = starts[server]
             out.append(f"| {server} | {s['start_ms']:.1f} | {s['idle_rss_kib'] / 1024:.1f} |")
@@ -138,8 +144,33 @@ def main(path):
              if ("ours", "flyte1", "create", GUARDED, c) in runs and ("ours", "flyte1", "create", UNGUARDED, c) in runs]
     if guard:
         row("guard on / off, CPU per create ≤ 1.1x (c = 1, 16, 64)", max(guard), max(guard) <= 1.1)
+    out.extend(variant_table(variants, runs))
     out.extend(python_tables(starts, runs))
     print("\n".join(out))
+
+
+def variant_table(variants, runs):
+    """The lines of the table of each variant beside ours, both against the
+    baseline of the same rounds: none when the results hold no variant."""
+    if not variants:
+        return []
+    out = ["", "| protocol | RPC | task type | conc. | variant | CPU µs/req variant | CPU variant / base | CPU ours / base "
+               "| CPU variant / ours | req/s variant / base | req/s ours / base | p99 variant / base | p99 ours / base "
+               "| errors variant |",
+           "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for (server, protocol, rpc, task_type, conc), variant in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3], kv[0][0])):
+        if server not in variants:
+            continue
+        ours = runs.get(("ours", protocol, rpc, task_type, conc))
+        base = runs.get(("baseline", protocol, rpc, task_type, conc))
+        if ours is None or base is None:
+            continue
+        out.append(
+            f"| {protocol} | {rpc} | {task_type} | {conc} | {server} | {variant['cpu_us']:.1f} "
+            f"| {paired(variant, base, 'cpu_us'):.2f} | {paired(ours, base, 'cpu_us'):.2f} | {paired(variant, ours, 'cpu_us'):.2f} "
+            f"| {paired(variant, base, 'rps'):.2f} | {paired(ours, base, 'rps'):.2f} "
+            f"| {paired(variant, base, 'p99'):.2f} | {paired(ours, base, 'p99'):.2f} | {variant['errors']} |")
+    return out
 
 
 def python_tables(starts, runs):
