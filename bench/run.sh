@@ -43,10 +43,12 @@
 #
 # --variant NAME=FLAGS (repeatable) also serves a second instance of ours,
 # named NAME, with FLAGS added to its command line (for example
-# `--variant small-guard='--idempotency-capacity 1000'`), and runs each
-# case on it between ours and the baseline, round after round; the table
-# adds each variant's figures beside ours', both as ratios to the baseline,
-# and the variant's paired ratio to ours.
+# `--variant small-guard='--idempotency-capacity 1000'`; leading words of
+# the form VAR=VALUE are set in its environment instead, as in
+# `--variant quiet='RUST_LOG=warn'`), and runs each case on it between ours
+# and the baseline, round after round; the table adds each variant's
+# figures beside ours', both as ratios to the baseline, and the variant's
+# paired ratio to ours.
 #
 # --rpcs LIST (comma-separated; default create,get,delete,list,mixed,sync)
 # and --concurrency LIST (default 1,16,64) run only those cases, for a
@@ -72,7 +74,7 @@ while [ $# -gt 0 ]; do
         --variant) variants+=("$2"); shift 2 ;;
         --rpcs) rpcs="$2"; shift 2 ;;
         --concurrency) concurrencies="$2"; shift 2 ;;
-        -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,54p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -296,10 +298,15 @@ start ours flyte1 60 /dev/null "${ours[@]}"
 ours_pid=$started_pid ours_port=$started_port
 variant_pids=() variant_ports=()
 for i in ${variant_names[@]+"${!variant_names[@]}"}; do
-    # (its FLAGS split into words, as on a command line)
-    # shellcheck disable=SC2206
-    start "${variant_names[$i]}" flyte1 60 /dev/null "$bin/bench-agent-server" --host 127.0.0.1 \
-        --prometheus-port "$(free_port)" ${variant_flags[$i]}
+    # Its FLAGS split into words, as on a command line; the leading
+    # VAR=VALUE ones go to `env`.
+    read -r -a words <<<"${variant_flags[$i]}"
+    environment=()
+    while [ ${#words[@]} -gt 0 ] && [[ "${words[0]}" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]]; do
+        environment+=("${words[0]}") words=("${words[@]:1}")
+    done
+    start "${variant_names[$i]}" flyte1 60 /dev/null env ${environment[@]+"${environment[@]}"} \
+        "$bin/bench-agent-server" --host 127.0.0.1 --prometheus-port "$(free_port)" ${words[@]+"${words[@]}"}
     record_start "${variant_names[$i]}"
     variant_pids+=("$started_pid") variant_ports+=("$started_port")
 done
