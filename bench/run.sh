@@ -74,7 +74,7 @@ while [ $# -gt 0 ]; do
         --variant) variants+=("$2"); shift 2 ;;
         --rpcs) rpcs="$2"; shift 2 ;;
         --concurrency) concurrencies="$2"; shift 2 ;;
-        -h|--help) sed -n '2,54p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,55p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -21,12 +21,14 @@ const SEGMENT_BYTES: usize = 64 * 1024;
 /// next record wastes at most this much.
 const LARGEST_SHARED_RECORD: usize = SEGMENT_BYTES / 4;
 
+/// A record's number, counted from the log's first record ever: unique,
+/// and all a store's slot keeps of its answer (the record says where the
+/// answer is and when it expires), so that the slots stay small.
+pub(super) type RecordNumber = u64;
+
 /// Where a record's key and answer are, in an [`AnswerLog`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct RecordAt {
-    /// The record's number, counted from the log's first record ever:
-    /// unique, where two empty records may share a place.
-    number: u64,
+struct RecordAt {
     /// The segment's number, counted from the log's first segment ever.
     segment: u64,
     /// Where in the segment the key starts, the answer right after it.
@@ -35,11 +37,14 @@ pub(super) struct RecordAt {
     answer_len: usize,
 }
 
-/// A record of the log: where it is, its key's hash and when it expires.
+/// A record of the log: its number, where it is, its key's hash and when
+/// it expires.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Record {
+    /// Its number.
+    pub(super) number: RecordNumber,
     /// Where its key and answer are.
-    pub(super) at: RecordAt,
+    at: RecordAt,
     /// Its key's hash, to find its slot by.
     pub(super) hash: u64,
     /// When its answer may no longer be given.
@@ -78,14 +83,15 @@ impl AnswerLog {
         }
     }
 
-    /// Appends `key` and `answer` as the newest record.
+    /// Appends `key` and `answer` as the newest record, and answers its
+    /// number.
     pub(super) fn push(
         &mut self,
         key: &str,
         answer: &[u8],
         hash: u64,
         expires: Instant,
-    ) -> RecordAt {
+    ) -> RecordNumber {
         let len = key.len() + answer.len();
         if len > LARGEST_SHARED_RECORD {
             self.segments.push_back(Vec::with_capacity(len));
@@ -103,7 +109,6 @@ impl AnswerLog {
         let segment = self.segments.len() - 1;
         let bytes = &mut self.segments[segment];
         let at = RecordAt {
-            number: self.pushed,
             segment: self.first_segment + segment as u64,
             start: bytes.len(),
             key_len: key.len(),
@@ -111,20 +116,39 @@ impl AnswerLog {
         };
         bytes.extend_from_slice(key.as_bytes());
         bytes.extend_from_slice(answer);
-        self.records.push_back(Record { at, hash, expires });
+        let number = self.pushed;
+        self.records.push_back(Record {
+            number,
+            at,
+            hash,
+            expires,
+        });
         self.pushed += 1;
         self.answer_bytes += answer.len();
-        at
+        number
     }
 
-    /// The key of the record at `at`.
-    pub(super) fn key(&self, at: RecordAt) -> &[u8] {
+    /// The record numbered `number`, which must be in the log.
+    fn record(&self, number: RecordNumber) -> &Record {
+        let first = self.pushed - self.records.len() as u64;
+        &self.records[(number - first) as usize]
+    }
+
+    /// The key of the record numbered `number`.
+    pub(super) fn key(&self, number: RecordNumber) -> &[u8] {
+        let at = self.record(number).at;
         &self.bytes(at)[..at.key_len]
     }
 
-    /// The answer of the record at `at`.
-    pub(super) fn answer(&self, at: RecordAt) -> &[u8] {
+    /// The answer of the record numbered `number`.
+    pub(super) fn answer(&self, number: RecordNumber) -> &[u8] {
+        let at = self.record(number).at;
         &self.bytes(at)[at.key_len..]
+    }
+
+    /// When the answer of the record numbered `number` expires.
+    pub(super) fn expires(&self, number: RecordNumber) -> Instant {
+        self.record(number).expires
     }
 
     /// The key and answer of the record at `at`, one after the other.

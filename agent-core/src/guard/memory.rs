@@ -14,7 +14,7 @@ use hashbrown::hash_table::{Entry, OccupiedEntry};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::answer_log::{AnswerLog, Record, RecordAt};
+use super::answer_log::{AnswerLog, Record, RecordNumber};
 use super::{Claim, GuardStore, MAX_TTL, StoreError};
 
 /// How much a [`MemoryGuardStore`] keeps; the oldest answers go first.
@@ -50,12 +50,10 @@ enum Slot {
         hash: u64,
         finished: Option<watch::Sender<()>>,
     },
-    /// The call answered; its key and answer are in the log, at `at`.
-    Done {
-        at: RecordAt,
-        hash: u64,
-        expires: Instant,
-    },
+    /// The call answered; its key, answer and expiry are in the log's
+    /// record numbered `record` (the slot keeps no more: the fewer bytes a
+    /// slot takes, the fewer cache lines a full table spreads over).
+    Done { record: RecordNumber, hash: u64 },
 }
 
 impl Slot {
@@ -72,7 +70,7 @@ impl Slot {
         self.hash() == hash
             && match self {
                 Slot::Running { key: held, .. } => held.as_bytes() == key.as_bytes(),
-                Slot::Done { at, .. } => log.key(*at) == key.as_bytes(),
+                Slot::Done { record, .. } => log.key(*record) == key.as_bytes(),
             }
     }
 }
@@ -97,7 +95,7 @@ impl Slots {
     /// worth. Made in one go, the table is not copied into a larger one
     /// each time the store outgrows it (every key moved, under the lock,
     /// some 500 instructions a call while a store fills); its memory is
-    /// reserved, and becomes resident as keys land in it (most of its 8 MiB
+    /// reserved, and becomes resident as keys land in it (most of its 4 MiB
     /// by 10,000 keys, anywhere in it), the log's index as it fills.
     fn with_room_for(answers: usize) -> Self {
         let room = answers.min(DEFAULT_CAPACITY);
@@ -108,11 +106,14 @@ impl Slots {
         }
     }
 
-    /// The slot of `key` (whose hash is `hash`), found or free.
-    fn entry(&mut self, key: &str, hash: u64) -> Entry<'_, Slot> {
+    /// The slot of `key` (whose hash is `hash`), found or free, and the
+    /// log its answers are in.
+    fn entry(&mut self, key: &str, hash: u64) -> (Entry<'_, Slot>, &AnswerLog) {
         let log = &self.log;
-        self.by_key
-            .entry(hash, |slot| slot.is_for(key, hash, log), Slot::hash)
+        let entry = self
+            .by_key
+            .entry(hash, |slot| slot.is_for(key, hash, log), Slot::hash);
+        (entry, log)
     }
 
     /// The slot of `key` (whose hash is `hash`), if it has one.
@@ -128,7 +129,7 @@ impl Slots {
     fn evict_oldest(&mut self, oldest: Record) {
         if let Ok(slot) = self.by_key.find_entry(
             oldest.hash,
-            |slot| matches!(slot, Slot::Done { at, .. } if *at == oldest.at),
+            |slot| matches!(slot, Slot::Done { record, .. } if *record == oldest.number),
         ) {
             slot.remove();
         }
@@ -185,14 +186,14 @@ impl MemoryGuardStore {
             hash,
             finished: None,
         };
-        match slots.entry(key, hash) {
+        let (entry, log) = slots.entry(key, hash);
+        match entry {
             Entry::Vacant(free) => {
                 free.insert(running());
             }
             Entry::Occupied(mut held) => match held.get_mut() {
-                Slot::Done { at, expires, .. } if *expires > Instant::now() => {
-                    let at = *at;
-                    return Claim::Completed(slots.log.answer(at).to_vec());
+                Slot::Done { record, .. } if log.expires(*record) > Instant::now() => {
+                    return Claim::Completed(log.answer(*record).to_vec());
                 }
                 Slot::Running { finished, .. } => {
                     let finished = finished.get_or_insert_with(|| watch::channel(()).0);
@@ -215,9 +216,9 @@ impl MemoryGuardStore {
         let expires = now + ttl.min(MAX_TTL);
         let mut slots = self.lock();
         let hash = slots.hasher.hash_one(key);
-        let at = slots.log.push(key, &answer, hash, expires);
-        let done = Slot::Done { at, hash, expires };
-        match slots.entry(key, hash) {
+        let record = slots.log.push(key, &answer, hash, expires);
+        let done = Slot::Done { record, hash };
+        match slots.entry(key, hash).0 {
             Entry::Occupied(mut held) => *held.get_mut() = done,
             Entry::Vacant(free) => {
                 free.insert(done);
