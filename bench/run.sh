@@ -41,7 +41,7 @@
 # over its AVX-512 ones, whose zero-length memcmp and memset some CPUs (the
 # AMD EPYC of BENCHMARKS.md) take 100 to 300 ns over.
 #
-# --variant NAME=FLAGS (repeatable) also serves a second instance of ours,
+# --variant NAME=FLAGS (repeatable) also serves another instance of ours,
 # named NAME, with FLAGS added to its command line (for example
 # `--variant small-guard='--idempotency-capacity 1000'`; leading words of
 # the form VAR=VALUE are set in its environment instead, as in
