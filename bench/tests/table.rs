@@ -104,3 +104,20 @@ fn a_variant_is_shown_beside_ours_against_the_same_baseline() {
         "| CreateTask: CPU per request ≤ 1.2x (c = 1, 16, 64) | 1.50x | 1.50–1.50 | **no** |",
     );
 }
+
+#[test]
+fn a_miss_at_the_limit_shows_three_decimals() {
+    let lines = [
+        run("ours", "get", "bench_async", 1, 1000, 1203),
+        run("baseline", "get", "bench_async", 1, 1000, 1000),
+    ];
+    let table = table("at_the_limit", &lines);
+    has_row(
+        &table,
+        "| GetTask: CPU per request ≤ 1.2x (c = 1, 16, 64) | 1.203x |  | **no** |",
+    );
+    has_row(
+        &table,
+        "| GetTask: p99 ≤ 1.3x (c = 1, 16, 64) | 1.00x |  | yes |",
+    );
+}
