@@ -101,6 +101,11 @@ def spread(ours, base, field):
     return f"{min(ratios):.2f}–{max(ratios):.2f}" if len(ratios) > 1 else ""
 
 
+def in_case_order(runs):
+    """The runs, by concurrency, protocol, RPC, task type and server."""
+    return sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3], kv[0][0]))
+
+
 def main(path):
     starts, runs = load(path)
     variants = sorted({key[0] for key in runs if key[0] not in NOT_VARIANTS})
@@ -115,7 +120,7 @@ def main(path):
     out.append("| protocol | RPC | task type | conc. | req/s ours | req/s base | ratio | p99 µs ours | p99 µs base | ratio "
                "| CPU µs/req ours | CPU µs/req base | ratio | errors ours/base |")
     out.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for (server, protocol, rpc, task_type, conc), ours in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3])):
+    for (server, protocol, rpc, task_type, conc), ours in in_case_order(runs):
         if server != "ours":
             continue
         base = runs.get(("baseline", protocol, rpc, GUARDED if task_type == UNGUARDED else task_type, conc))
@@ -142,8 +147,8 @@ def main(path):
     def worst(pairs, field, pick):
         """The worst (`pick`: max or min) paired ratio in `field` of the
         runs `pairs` (ours, base, concurrency), and its rounds' range."""
-        ours, base, _ = pick(pairs, key=lambda pair: paired(pair[0], pair[1], field))
-        return paired(ours, base, field), spread(ours, base, field)
+        value, ours, base = pick(((paired(o, b, field), o, b) for o, b, _ in pairs), key=lambda r: r[0])
+        return value, spread(ours, base, field)
 
     for protocol, rpc, name in TARGET_RPCS:
         task_type = "bench_sync" if rpc == "sync" else GUARDED
@@ -185,7 +190,7 @@ def variant_table(variants, runs):
                "| CPU variant / ours | req/s variant / base | req/s ours / base | p99 variant / base | p99 ours / base "
                "| errors variant |",
            "|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for (server, protocol, rpc, task_type, conc), variant in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3], kv[0][0])):
+    for (server, protocol, rpc, task_type, conc), variant in in_case_order(runs):
         if server not in variants:
             continue
         ours = runs.get(("ours", protocol, rpc, task_type, conc))
@@ -215,7 +220,7 @@ def python_tables(starts, runs):
     out.append("| protocol | RPC | task type | conc. | Python server | req/s ours | req/s Python | ratio "
                "| p99 µs ours | p99 µs Python | ratio | CPU µs/req ours | CPU µs/req Python | ratio | errors ours/Python |")
     out.append("|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for (server, protocol, rpc, task_type, conc), py in sorted(runs.items(), key=lambda kv: (kv[0][4], kv[0][1], kv[0][2], kv[0][3], kv[0][0])):
+    for (server, protocol, rpc, task_type, conc), py in in_case_order(runs):
         if server not in pythons:
             continue
         ours = runs.get(("ours", protocol, rpc, task_type, conc))
