@@ -7,6 +7,7 @@
 //! converts the answer back. [`AgentServer::routes`] builds the services
 //! apart from serving them, so TLS and tower layers have one place each.
 
+mod batching;
 #[cfg(test)]
 mod captured_output;
 pub mod cli;

@@ -11,7 +11,10 @@ use tokio::sync::watch;
 use tonic::transport::ServerTlsConfig;
 use tonic::transport::server::TcpIncoming;
 
+use futures::TryStreamExt;
+
 use super::ServeError;
+use super::batching::AnswersDue;
 use super::routes::AgentRoutes;
 
 /// How often [`keep_a_timer_due`]'s timer fires.
@@ -28,9 +31,11 @@ pub(crate) struct Shutdown<F> {
 }
 
 /// Serves `routes` on `grpc` (over TLS when `tls` is given), and their
-/// metrics on `metrics` when given, until `shutdown.signal` resolves; then reports `NOT_SERVING`, goes on
-/// serving for the drain delay, stops accepting and lets the requests in
-/// flight finish, for the grace period at most.
+/// metrics on `metrics` when given, until `shutdown.signal` resolves; then
+/// reports `NOT_SERVING`, goes on serving for the drain delay, stops
+/// accepting and lets the requests in flight finish, for the grace period
+/// at most. Under load, a connection's answers are written in batches (see
+/// [`batching`](super::batching)).
 pub(crate) async fn serve(
     routes: AgentRoutes,
     grpc: TcpListener,
@@ -79,8 +84,13 @@ pub(crate) async fn serve(
             tracing::info!("shutting down: finishing the requests in flight");
         }
     };
-    let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
+    let answers_due = AnswersDue::default();
+    let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true)).map_ok({
+        let answers_due = answers_due.clone();
+        move |connection| answers_due.batch_writes(connection)
+    });
     let serve = server
+        .layer(answers_due.layer())
         .add_routes(grpc_routes)
         .serve_with_incoming_shutdown(incoming, grpc_stopped);
     let grace = shutdown.grace;
