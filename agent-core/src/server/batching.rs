@@ -209,7 +209,6 @@ impl<IO: Connected> Connected for BatchedWrites<IO> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicUsize;
     use std::task::Waker;
 
     use futures::task::{ArcWake, waker};

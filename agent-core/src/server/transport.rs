@@ -6,12 +6,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use futures::TryStreamExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::ServerTlsConfig;
 use tonic::transport::server::TcpIncoming;
-
-use futures::TryStreamExt;
 
 use super::ServeError;
 use super::batching::AnswersDue;
