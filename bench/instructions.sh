@@ -149,7 +149,9 @@ def table(title, columns):
         ours, base = per_request[("ours", *case)], per_request[("baseline", *case)]
         cells = ""
         for _, events in columns:
-            mine, theirs = sum(ours[e] for e in events), sum(base[e] for e in events)
+            # (callgrind leaves out the events it counted none of)
+            mine = sum(ours.get(e, 0) for e in events)
+            theirs = sum(base.get(e, 0) for e in events)
             # (a ratio of counts under one a request says little)
             ratio = f"{mine / theirs:.2f}" if theirs >= 1 else "-"
             cells += f" {count(mine)} | {count(theirs)} | {ratio} |"

@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--duration SECS] [--rounds N] [--out FILE] [--python]
 #                [--glibc-tunables TUNABLES] [--variant NAME=FLAGS]...
-#                [--rpcs LIST] [--concurrency LIST]
+#                [--rpcs LIST] [--concurrency LIST] [--deadline SECS]
 #
 # Builds with the production profile (release, optimised across crates, as
 # deployed); times the start of `bench-agent-server` (default flags but for
@@ -53,6 +53,10 @@
 # --rpcs LIST (comma-separated; default create,get,delete,list,mixed,sync)
 # and --concurrency LIST (default 1,16,64) run only those cases, for a
 # focused comparison; the targets table then covers what ran.
+#
+# --deadline SECS sends every measured call with that deadline (the
+# `grpc-timeout` header), as Propeller sends its calls (10 s by default):
+# each server then keeps a timer per call in flight.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +68,7 @@ glibc_tunables=""
 variants=()
 rpcs=create,get,delete,list,mixed,sync
 concurrencies=1,16,64
+deadline=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
@@ -74,7 +79,8 @@ while [ $# -gt 0 ]; do
         --variant) variants+=("$2"); shift 2 ;;
         --rpcs) rpcs="$2"; shift 2 ;;
         --concurrency) concurrencies="$2"; shift 2 ;;
-        -h|--help) sed -n '2,55p' "$0"; exit 0 ;;
+        --deadline) deadline="$2"; shift 2 ;;
+        -h|--help) sed -n '2,59p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -197,7 +203,8 @@ load() {
 measure() {
     local name=$1 pid=$2 port=$3 protocol=$4 rpc=$5 task_type=$6 concurrency=$7 round=$8
     local common=(--addr "127.0.0.1:$port" --protocol "$protocol" --rpc "$rpc"
-        --task-type "$task_type" --concurrency "$concurrency" --json)
+        --task-type "$task_type" --concurrency "$concurrency" --json
+        ${deadline:+--deadline "$deadline"})
     load "${common[@]}" --duration 1 >/dev/null
     local before after report
     before=$(cpu_ticks "$pid")
@@ -361,6 +368,9 @@ if [ "$python" = 1 ]; then
 fi
 
 table=$(python3 bench/table.py "$results")
+if [ -n "$deadline" ]; then
+    table=$(printf 'Every call carried a deadline of %s s (`agent-bench --deadline`).\n\n%s' "$deadline" "$table")
+fi
 echo "$table"
 if [ -n "$out" ]; then
     echo "$table" >"$out"

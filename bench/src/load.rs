@@ -20,17 +20,19 @@ pub struct Tally {
 }
 
 /// Runs `workload` with `concurrency` workers over `channels` (worker `i`
-/// on channel `i % channels.len()`) for `duration`: no round starts after
-/// it, the rounds in flight finish.
+/// on channel `i % channels.len()`), each call with `call_deadline` when
+/// given, for `duration`: no round starts after it, the rounds in flight
+/// finish.
 pub async fn run(
     channels: &[Channel],
     concurrency: usize,
     duration: Duration,
     workload: Arc<Workload>,
+    call_deadline: Option<Duration>,
 ) -> Tally {
     let executions = first_execution();
     let started = Instant::now();
-    let deadline = started + duration;
+    let ends = started + duration;
     let workers: Vec<_> = (0..concurrency)
         .map(|i| {
             let mut grpc = Grpc::new(channels[i % channels.len()].clone());
@@ -38,8 +40,10 @@ pub async fn run(
             let executions = Arc::clone(&executions);
             tokio::spawn(async move {
                 let mut recorder = Recorder::default();
-                while Instant::now() < deadline {
-                    workload.round(&mut grpc, &executions, &mut recorder).await;
+                while Instant::now() < ends {
+                    workload
+                        .round(&mut grpc, call_deadline, &executions, &mut recorder)
+                        .await;
                 }
                 recorder
             })

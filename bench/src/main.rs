@@ -67,6 +67,12 @@ struct Args {
     /// else `bench_async`, the agents of `bench-agent-server`).
     #[arg(long)]
     task_type: Option<String>,
+    /// Send every call with this deadline, in seconds (the `grpc-timeout`
+    /// header, which the server enforces), as Propeller does: 10 s unless
+    /// its agent's `defaultTimeout` or `timeouts` say otherwise. By default
+    /// calls carry none.
+    #[arg(long, value_name = "SECONDS")]
+    deadline: Option<f64>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -104,6 +110,17 @@ async fn run(args: Args) -> Result<String, BenchError> {
             args.duration
         )));
     }
+    let deadline = match args.deadline {
+        None => None,
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
+            Some(Duration::from_secs_f64(seconds))
+        }
+        Some(seconds) => {
+            return Err(BenchError::Usage(format!(
+                "--deadline {seconds}: give a number of seconds above 0, at most 86400"
+            )));
+        }
+    };
     if args.rpc == Rpc::Sync && args.protocol == Protocol::Flyte2 {
         return Err(BenchError::Usage(
             "--rpc sync: Flyte 2 has no sync service; a sync agent's task is run by \
@@ -132,12 +149,13 @@ async fn run(args: Args) -> Result<String, BenchError> {
         .to_owned()
     });
     let requests = Requests::new(args.protocol, &task_type);
-    let workload = workload(args.rpc, requests, &channels[0]).await?;
+    let workload = workload(args.rpc, requests, &channels[0], deadline).await?;
     let tally = load::run(
         &channels,
         concurrency,
         Duration::from_secs_f64(args.duration),
         Arc::new(workload),
+        deadline,
     )
     .await;
     let report = Report::new(
@@ -171,15 +189,20 @@ fn endpoint(addr: &str) -> Result<Endpoint, BenchError> {
 }
 
 /// The encoded calls of `rpc`; GetTask and DeleteTask name a job a
-/// CreateTask starts now.
-async fn workload(rpc: Rpc, requests: Requests, channel: &Channel) -> Result<Workload, BenchError> {
+/// CreateTask (with `deadline` when given) starts now.
+async fn workload(
+    rpc: Rpc,
+    requests: Requests,
+    channel: &Channel,
+    deadline: Option<Duration>,
+) -> Result<Workload, BenchError> {
     Ok(match rpc {
         Rpc::Create => Workload::Create {
             path: path(requests.create_path()),
             body: requests.create(),
         },
         Rpc::Get | Rpc::Delete => {
-            let meta = start_job(&requests, channel).await?;
+            let meta = start_job(&requests, channel, deadline).await?;
             let (rpc_path, body) = match rpc {
                 Rpc::Get => (requests.get_path(), requests.get(&meta)),
                 _ => (requests.delete_path(), requests.delete(&meta)),
@@ -211,13 +234,18 @@ async fn workload(rpc: Rpc, requests: Requests, channel: &Channel) -> Result<Wor
     })
 }
 
-/// Starts a job with one CreateTask and answers its metadata.
-async fn start_job(requests: &Requests, channel: &Channel) -> Result<Vec<u8>, BenchError> {
+/// Starts a job with one CreateTask (with `deadline` when given) and
+/// answers its metadata.
+async fn start_job(
+    requests: &Requests,
+    channel: &Channel,
+    deadline: Option<Duration>,
+) -> Result<Vec<u8>, BenchError> {
     let mut grpc = Grpc::new(channel.clone());
     let create = requests
         .create()
         .stamp(workload::first_execution().load(std::sync::atomic::Ordering::Relaxed));
-    let answer = unary(&mut grpc, &path(requests.create_path()), create)
+    let answer = unary(&mut grpc, &path(requests.create_path()), create, deadline)
         .await
         .map_err(|status| BenchError::Setup {
             call: "CreateTask",
@@ -240,7 +268,10 @@ async fn probe_ready(endpoint: &Endpoint, args: &Args, seconds: u64) -> Result<S
     while Instant::now() < deadline {
         if let Ok(channel) = endpoint.connect().await {
             let mut grpc = Grpc::new(channel);
-            if unary(&mut grpc, &list_path, body.clone()).await.is_ok() {
+            if unary(&mut grpc, &list_path, body.clone(), None)
+                .await
+                .is_ok()
+            {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .unwrap_or_default();

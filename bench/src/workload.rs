@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tonic::client::Grpc;
@@ -64,32 +65,46 @@ pub fn path(text: String) -> PathAndQuery {
     PathAndQuery::try_from(text).expect("gRPC paths are valid URI paths")
 }
 
-/// Sends `body` to `path` and answers the encoded answer.
+/// A request for `message`, carrying `deadline` (as `grpc-timeout`, which
+/// the server enforces) when given.
+fn request<T>(message: T, deadline: Option<Duration>) -> Request<T> {
+    let mut request = Request::new(message);
+    if let Some(deadline) = deadline {
+        request.set_timeout(deadline);
+    }
+    request
+}
+
+/// Sends `body` to `path`, with `deadline` when given, and answers the
+/// encoded answer.
 pub async fn unary(
     grpc: &mut Grpc<Channel>,
     path: &PathAndQuery,
     body: Bytes,
+    deadline: Option<Duration>,
 ) -> Result<Bytes, Status> {
     grpc.ready()
         .await
         .map_err(|e| Status::unavailable(format!("the connection is not ready: {e}")))?;
-    grpc.unary(Request::new(body), path.clone(), RawCodec)
+    grpc.unary(request(body, deadline), path.clone(), RawCodec)
         .await
         .map(tonic::Response::into_inner)
 }
 
-/// Sends the messages of a client stream to `path` and reads every answer.
+/// Sends the messages of a client stream to `path`, with `deadline` when
+/// given, and reads every answer.
 async fn streaming(
     grpc: &mut Grpc<Channel>,
     path: &PathAndQuery,
     messages: [Bytes; 2],
+    deadline: Option<Duration>,
 ) -> Result<(), Status> {
     grpc.ready()
         .await
         .map_err(|e| Status::unavailable(format!("the connection is not ready: {e}")))?;
     let mut answers = grpc
         .streaming(
-            Request::new(tokio_stream::iter(messages)),
+            request(tokio_stream::iter(messages), deadline),
             path.clone(),
             RawCodec,
         )
@@ -103,22 +118,26 @@ async fn streaming(
 }
 
 impl Workload {
-    /// Makes one round on `grpc`, naming executions from `executions`, and
-    /// records each call in `recorder`.
+    /// Makes one round on `grpc`, each call with `deadline` when given,
+    /// naming executions from `executions`, and records each call in
+    /// `recorder`.
     pub async fn round(
         &self,
         grpc: &mut Grpc<Channel>,
+        deadline: Option<Duration>,
         executions: &AtomicU64,
         recorder: &mut Recorder,
     ) {
         let fresh = || executions.fetch_add(1, Ordering::Relaxed);
         match self {
             Workload::Fixed { path, body } => {
-                recorder.time(unary(grpc, path, body.clone())).await;
+                recorder
+                    .time(unary(grpc, path, body.clone(), deadline))
+                    .await;
             }
             Workload::Create { path, body } => {
                 let body = body.stamp(fresh());
-                recorder.time(unary(grpc, path, body)).await;
+                recorder.time(unary(grpc, path, body, deadline)).await;
             }
             Workload::Sync {
                 path,
@@ -126,7 +145,9 @@ impl Workload {
                 inputs,
             } => {
                 let messages = [header.stamp(fresh()), inputs.clone()];
-                recorder.time(streaming(grpc, path, messages)).await;
+                recorder
+                    .time(streaming(grpc, path, messages, deadline))
+                    .await;
             }
             Workload::Mixed {
                 requests,
@@ -136,7 +157,7 @@ impl Workload {
                 create,
             } => {
                 let answer = recorder
-                    .time(unary(grpc, create_path, create.stamp(fresh())))
+                    .time(unary(grpc, create_path, create.stamp(fresh()), deadline))
                     .await;
                 let Some(answer) = answer else { return };
                 let meta = match resource_meta(requests.protocol(), &answer) {
@@ -148,10 +169,12 @@ impl Workload {
                 };
                 let get = requests.get(&meta);
                 for _ in 0..MIXED_GETS {
-                    recorder.time(unary(grpc, get_path, get.clone())).await;
+                    recorder
+                        .time(unary(grpc, get_path, get.clone(), deadline))
+                        .await;
                 }
                 recorder
-                    .time(unary(grpc, delete_path, requests.delete(&meta)))
+                    .time(unary(grpc, delete_path, requests.delete(&meta), deadline))
                     .await;
             }
         }

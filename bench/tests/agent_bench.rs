@@ -83,6 +83,40 @@ async fn creates_and_sync_runs_each_reach_the_agent_as_a_fresh_task_attempt() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_deadline_goes_with_every_call_and_the_server_enforces_it() {
+    let (server, _) = our_server().await;
+    let addr = server.address().to_string();
+    // `slow_async` takes 200 ms to create, `echo_sync` 100 ms to run: both
+    // answer within no deadline, and past one of 20 ms (which tonic's
+    // server answers `CANCELLED`, "Timeout expired").
+    for (rpc, task_type) in [("create", "slow_async"), ("sync", "echo_sync")] {
+        report(&addr, "flyte1", rpc, task_type).await;
+        let (ok, stdout, stderr) = agent_bench(&[
+            "--addr",
+            &addr,
+            "--rpc",
+            rpc,
+            "--task-type",
+            task_type,
+            "--duration",
+            "0.3",
+            "--deadline",
+            "0.02",
+            "--json",
+        ])
+        .await;
+        assert!(ok, "{rpc}: {stderr}");
+        let report: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(report["requests"], 0, "{report}");
+        assert!(report["errors"].as_u64().unwrap() > 0, "{report}");
+        assert_eq!(
+            report["error_kinds"]["Cancelled"], report["errors"],
+            "{report}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn gets_deletes_lists_and_the_mixed_round_are_answered() {
     let (server, calls) = our_server().await;
     let addr = server.address().to_string();
@@ -136,6 +170,10 @@ async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
     let (ok, _, stderr) = agent_bench(&["--duration", "0"]).await;
     assert!(!ok);
     assert!(stderr.contains("--duration 0"), "{stderr}");
+
+    let (ok, _, stderr) = agent_bench(&["--deadline", "0"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("--deadline 0"), "{stderr}");
 
     let (server, _) = our_server().await;
     let addr = server.address().to_string();
