@@ -104,23 +104,11 @@ async fn run(args: Args) -> Result<String, BenchError> {
     if let Some(seconds) = args.probe_ready {
         return probe_ready(&endpoint, &args, seconds).await;
     }
-    if !(args.duration.is_finite() && args.duration > 0.0 && args.duration <= 86_400.0) {
-        return Err(BenchError::Usage(format!(
-            "--duration {}: give a number of seconds above 0, at most 86400",
-            args.duration
-        )));
-    }
-    let deadline = match args.deadline {
-        None => None,
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
-            Some(Duration::from_secs_f64(seconds))
-        }
-        Some(seconds) => {
-            return Err(BenchError::Usage(format!(
-                "--deadline {seconds}: give a number of seconds above 0, at most 86400"
-            )));
-        }
-    };
+    let duration = seconds("--duration", args.duration)?;
+    let deadline = args
+        .deadline
+        .map(|deadline| seconds("--deadline", deadline))
+        .transpose()?;
     if args.rpc == Rpc::Sync && args.protocol == Protocol::Flyte2 {
         return Err(BenchError::Usage(
             "--rpc sync: Flyte 2 has no sync service; a sync agent's task is run by \
@@ -153,7 +141,7 @@ async fn run(args: Args) -> Result<String, BenchError> {
     let tally = load::run(
         &channels,
         concurrency,
-        Duration::from_secs_f64(args.duration),
+        duration,
         Arc::new(workload),
         deadline,
     )
@@ -170,6 +158,18 @@ async fn run(args: Args) -> Result<String, BenchError> {
     } else {
         report.text()
     })
+}
+
+/// The `value` of `flag` as a duration, when it is a number of seconds
+/// above 0 and at most a day.
+fn seconds(flag: &str, value: f64) -> Result<Duration, BenchError> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(BenchError::Usage(format!(
+            "{flag} {value}: give a number of seconds above 0, at most 86400"
+        )))
+    }
 }
 
 /// The endpoint `addr` names: itself when it has a scheme, else `http://addr`.
