@@ -26,9 +26,18 @@ async fn agent_bench(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Runs `agent-bench --json` for half a second against `addr` and answers its report.
+/// Runs `agent-bench` with `args` (which ask for `--json`), checks that it
+/// succeeded, and answers its report.
+async fn json_report(args: &[&str]) -> Value {
+    let (ok, stdout, stderr) = agent_bench(args).await;
+    assert!(ok, "{args:?}: {stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
+/// Runs `agent-bench --json` for half a second against `addr` and answers
+/// its report, every call answered.
 async fn report(addr: &str, protocol: &str, rpc: &str, task_type: &str) -> Value {
-    let (ok, stdout, stderr) = agent_bench(&[
+    let report = json_report(&[
         "--addr",
         addr,
         "--protocol",
@@ -46,8 +55,6 @@ async fn report(addr: &str, protocol: &str, rpc: &str, task_type: &str) -> Value
         "--json",
     ])
     .await;
-    assert!(ok, "{protocol} {rpc}: {stderr}");
-    let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["errors"], 0, "{report}");
     assert!(report["requests"].as_u64().unwrap() > 0, "{report}");
     assert!(
@@ -91,7 +98,7 @@ async fn a_deadline_goes_with_every_call_and_the_server_enforces_it() {
     // server answers `CANCELLED`, "Timeout expired").
     for (rpc, task_type) in [("create", "slow_async"), ("sync", "echo_sync")] {
         report(&addr, "flyte1", rpc, task_type).await;
-        let (ok, stdout, stderr) = agent_bench(&[
+        let report = json_report(&[
             "--addr",
             &addr,
             "--rpc",
@@ -105,8 +112,6 @@ async fn a_deadline_goes_with_every_call_and_the_server_enforces_it() {
             "--json",
         ])
         .await;
-        assert!(ok, "{rpc}: {stderr}");
-        let report: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(report["requests"], 0, "{report}");
         assert!(report["errors"].as_u64().unwrap() > 0, "{report}");
         assert_eq!(
