@@ -229,7 +229,10 @@ async fn sigterm_under_load_drains_answers_every_started_request_and_exits_zero(
          {} lost; exited {exit:?} {took:?} after the last answer",
         failures.len()
     );
-    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        failures.is_empty(),
+        "{failures:?}\nthe server's log: {lines:#?}"
+    );
     assert_eq!(answered, started);
     let exit = exit.unwrap_or_else(|| panic!("no exit within the grace period: {lines:#?}"));
     assert!(exit.success(), "exit status {exit}: {lines:#?}");
