@@ -4,6 +4,7 @@
 //! signal is answered, and the process exits 0 within the grace period.
 //! (`e2e/server_ops.rs` covers the same steps in-process, one request each.)
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use agent_core::literal::LiteralMapBuilder;
@@ -129,6 +130,12 @@ async fn flyte2_create(channel: Channel, x: i64, ms: u64) -> Result<i64, String>
     job_x(&created.resource_meta)
 }
 
+/// `call`'s answer, and when it came.
+async fn timed<T>(call: impl Future<Output = T>) -> (T, Instant) {
+    let answer = call.await;
+    (answer, Instant::now())
+}
+
 async fn health(channel: Channel) -> Result<i32, tonic::Status> {
     Ok(HealthClient::new(channel)
         .check(HealthCheckRequest {
@@ -151,7 +158,12 @@ async fn sigterm_under_load_drains_answers_every_started_request_and_exits_zero(
             "--shutdown-grace",
             &GRACE.as_secs().to_string(),
         ],
-        &[("RUST_LOG", "info")],
+        // Beside the server's own lines, why a connection failed, if one
+        // does.
+        &[(
+            "RUST_LOG",
+            "info,h2::proto=debug,tonic::transport::server=debug",
+        )],
     );
     let channels: Vec<Channel> = futures::future::join_all((0..4).map(|_| server.connect())).await;
     assert_eq!(
@@ -162,15 +174,19 @@ async fn sigterm_under_load_drains_answers_every_started_request_and_exits_zero(
     // The load: slow calls over both protocols, in flight when SIGTERM
     // comes, each one RPC (a connection told to go away takes no new ones).
     let mut calls = Vec::new();
+    let sent = Instant::now();
     for index in 0..IN_FLIGHT {
         let x = index as i64;
         let channel = || channels[index % channels.len()].clone();
         calls.push((
             x,
-            tokio::spawn(flyte1_create(channel(), "sleep_async", x, HOLD_MS)),
+            tokio::spawn(timed(flyte1_create(channel(), "sleep_async", x, HOLD_MS))),
         ));
-        calls.push((x, tokio::spawn(flyte1_execute(channel(), x, HOLD_MS))));
-        calls.push((x, tokio::spawn(flyte2_create(channel(), x, HOLD_MS))));
+        calls.push((
+            x,
+            tokio::spawn(timed(flyte1_execute(channel(), x, HOLD_MS))),
+        ));
+        calls.push((x, tokio::spawn(timed(flyte2_create(channel(), x, HOLD_MS)))));
     }
     let started = calls.len();
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -219,8 +235,11 @@ async fn sigterm_under_load_drains_answers_every_started_request_and_exits_zero(
     let mut failures = Vec::new();
     for (expected, call) in calls {
         match call.await.expect("a call task") {
-            Ok(o0) if o0 == expected => answered += 1,
-            other => failures.push(format!("expected {expected}, got {other:?}")),
+            (Ok(o0), _) if o0 == expected => answered += 1,
+            (other, ended) => failures.push(format!(
+                "expected {expected}, got {other:?} {:?} after the calls were sent",
+                ended - sent
+            )),
         }
     }
     let (exit, took, lines) = server.wait(GRACE).await;
@@ -231,7 +250,8 @@ async fn sigterm_under_load_drains_answers_every_started_request_and_exits_zero(
     );
     assert!(
         failures.is_empty(),
-        "{failures:?}\nthe server's log: {lines:#?}"
+        "{failures:#?}\nSIGTERM came {:?} after the calls were sent; the server's log: {lines:#?}",
+        signalled - sent
     );
     assert_eq!(answered, started);
     let exit = exit.unwrap_or_else(|| panic!("no exit within the grace period: {lines:#?}"));
