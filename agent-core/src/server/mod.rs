@@ -15,6 +15,7 @@ mod flyte1;
 mod flyte2;
 #[cfg(test)]
 mod fuzz;
+mod lingering_close;
 mod log_chunks;
 mod log_fields;
 mod log_line;

@@ -14,6 +14,7 @@ use tonic::transport::server::TcpIncoming;
 
 use super::ServeError;
 use super::batching::AnswersDue;
+use super::lingering_close::LingeringClose;
 use super::routes::AgentRoutes;
 
 /// How often [`keep_a_timer_due`]'s timer fires.
@@ -34,7 +35,8 @@ pub(crate) struct Shutdown<F> {
 /// reports `NOT_SERVING`, goes on serving for the drain delay, stops
 /// accepting and lets the requests in flight finish, for the grace period
 /// at most. Under load, a connection's answers are written in batches (see
-/// [`batching`](super::batching)).
+/// [`batching`](super::batching)); a connection closing waits for its peer
+/// to close too (see [`lingering_close`](super::lingering_close)).
 pub(crate) async fn serve(
     routes: AgentRoutes,
     grpc: TcpListener,
@@ -86,7 +88,7 @@ pub(crate) async fn serve(
     let answers_due = AnswersDue::default();
     let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true)).map_ok({
         let answers_due = answers_due.clone();
-        move |connection| answers_due.batch_writes(connection)
+        move |connection| LingeringClose::new(answers_due.batch_writes(connection))
     });
     let serve = server
         .layer(answers_due.layer())
