@@ -211,3 +211,63 @@ async fn while_draining_health_says_not_serving_and_requests_are_still_served() 
     );
     stopping.await.unwrap().unwrap();
 }
+
+/// The frames a plain HTTP/2 client sends first: the preface, then its
+/// (empty) settings.
+const CLIENT_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+
+/// An HTTP/2 frame of `kind` with `flags` and `payload`, on the connection
+/// (stream 0).
+fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+    let length = u32::try_from(payload.len()).unwrap().to_be_bytes();
+    let mut frame = vec![length[1], length[2], length[3], kind, flags, 0, 0, 0, 0];
+    frame.extend_from_slice(payload);
+    frame
+}
+
+const SETTINGS: u8 = 0x4;
+const PING: u8 = 0x6;
+const GOAWAY: u8 = 0x7;
+const ACK: u8 = 0x1;
+
+#[tokio::test]
+async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_reset() {
+    let (server, _) = start().await;
+    let mut connection = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    connection.write_all(CLIENT_PREFACE).await.unwrap();
+    let stopping = tokio::spawn(server.shutdown());
+
+    // Acknowledge the server's settings and its shutdown's ping, as a
+    // client does, until the server has sent all it will send.
+    loop {
+        let mut head = [0; 9];
+        match connection.read_exact(&mut head).await {
+            Err(end) if end.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            read => read.map(|_| ()).unwrap(),
+        }
+        let length = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+        let mut payload = vec![0; length];
+        connection.read_exact(&mut payload).await.unwrap();
+        let (kind, flags) = (head[3], head[4]);
+        if flags & ACK == 0 && (kind == SETTINGS || kind == PING) {
+            connection
+                .write_all(&frame(kind, ACK, &payload))
+                .await
+                .unwrap();
+        }
+    }
+
+    // A client slower than the server still writes after the server's
+    // last frame (a reset of a stream it dropped, then its own GOAWAY). A
+    // server that closed its socket at once would answer the first write
+    // with a reset, and the second would fail with a broken pipe.
+    for late in [frame(PING, 0, &[0; 8]), frame(GOAWAY, 0, &[0; 8])] {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let written = connection.write_all(&late).await;
+        assert!(written.is_ok(), "the connection was reset: {written:?}");
+    }
+    drop(connection);
+    stopping.await.unwrap().unwrap();
+}
