@@ -25,6 +25,9 @@ use tonic::transport::server::Connected;
 /// How long a closing connection waits for the peer to close its side.
 pub(crate) const LINGER: Duration = Duration::from_secs(2);
 
+/// How many reads a lingering connection makes in one turn of its task.
+const READS_PER_TURN: usize = 16;
+
 /// A connection whose shutdown lingers until the peer closes its side (see
 /// the [module](self)).
 pub(crate) struct LingeringClose<IO> {
@@ -52,10 +55,11 @@ impl<IO> LingeringClose<IO> {
 
 impl<IO: AsyncRead + Unpin> LingeringClose<IO> {
     /// Reads and discards until the peer closes its side (or resets the
-    /// connection: nothing is left to save then).
+    /// connection: nothing is left to save then); a peer that keeps
+    /// sending gets [`READS_PER_TURN`] reads, then the task yields.
     fn poll_peer_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let mut discarded = [0; 1024];
-        loop {
+        for _ in 0..READS_PER_TURN {
             let mut buf = ReadBuf::new(&mut discarded);
             match ready!(Pin::new(&mut self.io).poll_read(cx, &mut buf)) {
                 Ok(()) if buf.filled().is_empty() => return Poll::Ready(()),
@@ -63,6 +67,8 @@ impl<IO: AsyncRead + Unpin> LingeringClose<IO> {
                 Err(_) => return Poll::Ready(()),
             }
         }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -105,17 +111,18 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for LingeringClose<IO> {
     /// side, [`LINGER`] at most.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if this.lingering.is_none() {
-            ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
-            this.lingering = Some(Box::pin(tokio::time::sleep(this.limit)));
-        }
-        if this.poll_peer_closed(cx).is_ready() {
+        let lingering = match &mut this.lingering {
+            Some(lingering) => lingering,
+            None => {
+                ready!(Pin::new(&mut this.io).poll_shutdown(cx))?;
+                this.lingering
+                    .insert(Box::pin(tokio::time::sleep(this.limit)))
+            }
+        };
+        if lingering.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Ok(()));
         }
-        match &mut this.lingering {
-            Some(lingering) => lingering.as_mut().poll(cx).map(Ok),
-            None => Poll::Ready(Ok(())),
-        }
+        this.poll_peer_closed(cx).map(Ok)
     }
 }
 
@@ -199,6 +206,19 @@ mod tests {
         });
         shut.unwrap();
         assert!(started.elapsed() < LINGER, "{:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_peer_that_keeps_sending_is_let_go_after_the_linger() {
+        let (server, mut client) = connection().await;
+        let mut server = LingeringClose::lingering_at_most(server, Duration::from_millis(100));
+        let flood =
+            tokio::spawn(async move { while client.write_all(&[7; 4096]).await.is_ok() {} });
+        let started = Instant::now();
+        server.shutdown().await.unwrap();
+        assert!(started.elapsed() < LINGER, "{:?}", started.elapsed());
+        drop(server);
+        flood.await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]
