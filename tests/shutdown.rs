@@ -4,7 +4,6 @@
 //! signal is answered, and the process exits 0 within the grace period.
 //! (`e2e/server_ops.rs` covers the same steps in-process, one request each.)
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use agent_core::literal::LiteralMapBuilder;

@@ -230,6 +230,27 @@ const PING: u8 = 0x6;
 const GOAWAY: u8 = 0x7;
 const ACK: u8 = 0x1;
 
+/// Reads the server's next frame, acknowledging its settings and pings as a
+/// client does; answers its kind, or `None` at the end of the stream.
+async fn answer_next_frame(connection: &mut tokio::net::TcpStream) -> Option<u8> {
+    let mut head = [0; 9];
+    match connection.read_exact(&mut head).await {
+        Err(end) if end.kind() == std::io::ErrorKind::UnexpectedEof => return None,
+        read => read.map(|_| ()).unwrap(),
+    }
+    let length = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
+    let mut payload = vec![0; length];
+    connection.read_exact(&mut payload).await.unwrap();
+    let (kind, flags) = (head[3], head[4]);
+    if flags & ACK == 0 && (kind == SETTINGS || kind == PING) {
+        connection
+            .write_all(&frame(kind, ACK, &payload))
+            .await
+            .unwrap();
+    }
+    Some(kind)
+}
+
 #[tokio::test]
 async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_reset() {
     let (server, _) = start().await;
@@ -237,37 +258,26 @@ async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_r
         .await
         .unwrap();
     connection.write_all(CLIENT_PREFACE).await.unwrap();
+    // The server's settings: the connection is served.
+    assert_eq!(answer_next_frame(&mut connection).await, Some(SETTINGS));
     let stopping = tokio::spawn(server.shutdown());
-
-    // Acknowledge the server's settings and its shutdown's ping, as a
-    // client does, until the server has sent all it will send.
-    loop {
-        let mut head = [0; 9];
-        match connection.read_exact(&mut head).await {
-            Err(end) if end.kind() == std::io::ErrorKind::UnexpectedEof => break,
-            read => read.map(|_| ()).unwrap(),
-        }
-        let length = u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize;
-        let mut payload = vec![0; length];
-        connection.read_exact(&mut payload).await.unwrap();
-        let (kind, flags) = (head[3], head[4]);
-        if flags & ACK == 0 && (kind == SETTINGS || kind == PING) {
-            connection
-                .write_all(&frame(kind, ACK, &payload))
-                .await
-                .unwrap();
-        }
-    }
+    // The shutdown's frames, until the server has sent all it will send.
+    while answer_next_frame(&mut connection).await.is_some() {}
 
     // A client slower than the server still writes after the server's
-    // last frame (a reset of a stream it dropped, then its own GOAWAY). A
-    // server that closed its socket at once would answer the first write
-    // with a reset, and the second would fail with a broken pipe.
+    // last frame (it resets the streams it dropped, it sends its own
+    // GOAWAY). A server that closed its socket at once would answer the
+    // first write with a reset, and the second would fail with a broken
+    // pipe.
     for late in [frame(PING, 0, &[0; 8]), frame(GOAWAY, 0, &[0; 8])] {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let written = connection.write_all(&late).await;
         assert!(written.is_ok(), "the connection was reset: {written:?}");
     }
     drop(connection);
-    stopping.await.unwrap().unwrap();
+    let stopped = tokio::time::timeout(Duration::from_secs(1), stopping).await;
+    assert!(
+        matches!(stopped, Ok(Ok(Ok(())))),
+        "the server stops as soon as the client closes: {stopped:?}"
+    );
 }

@@ -105,7 +105,7 @@ pub(crate) async fn serve(
     let served = tokio::select! {
         served = serve => served,
         () = grace_over => {
-            tracing::warn!(?grace, "requests still in flight after the grace period: closing");
+            tracing::warn!(?grace, "requests or closing connections still open after the grace period: closing");
             Ok(())
         }
         never = keep_a_timer_due() => match never {},
