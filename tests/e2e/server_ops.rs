@@ -212,9 +212,8 @@ async fn while_draining_health_says_not_serving_and_requests_are_still_served() 
     stopping.await.unwrap().unwrap();
 }
 
-/// The frames a plain HTTP/2 client sends first: the preface, then its
-/// (empty) settings.
-const CLIENT_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0";
+/// What an HTTP/2 client sends first, before its settings.
+const CLIENT_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// An HTTP/2 frame of `kind` with `flags` and `payload`, on the connection
 /// (stream 0).
@@ -258,6 +257,10 @@ async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_r
         .await
         .unwrap();
     connection.write_all(CLIENT_PREFACE).await.unwrap();
+    connection
+        .write_all(&frame(SETTINGS, 0, &[]))
+        .await
+        .unwrap();
     // The server's settings: the connection is served.
     assert_eq!(answer_next_frame(&mut connection).await, Some(SETTINGS));
     let stopping = tokio::spawn(server.shutdown());
