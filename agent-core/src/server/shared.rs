@@ -12,7 +12,7 @@ use tracing::Instrument;
 
 use super::metrics::{Metrics, TaskTypeMetrics};
 use super::status;
-use crate::dispatch::{Dispatcher, Operation};
+use crate::dispatch::{Dispatcher, Job, Operation};
 use crate::literal::map_encoded_len;
 use crate::proto::flyteidl::core;
 use crate::{AgentError, TaskContext};
@@ -51,6 +51,23 @@ impl Shared {
         self.observe(task_type, operation, execution_id, call)
     }
 
+    /// Runs `call` on `job` (a poll, a delete, a metrics or logs query),
+    /// observed as `operation` for the job's task type. The job moves into
+    /// `call` at once.
+    pub(crate) fn observe_job<'a, T, F>(
+        &'a self,
+        job: Job,
+        operation: Operation,
+        call: impl FnOnce(&'a Dispatcher, Job) -> F,
+    ) -> impl Future<Output = Result<T, tonic::Status>> + 'a
+    where
+        T: 'a,
+        F: Future<Output = Result<T, AgentError>> + 'a,
+    {
+        let task_type = self.metrics.task_type(&job.category.name);
+        self.observe(task_type, operation, None, call(&self.dispatcher, job))
+    }
+
     /// Runs `call` for `task_type` (found by
     /// [`Metrics::task_type`]) and `operation`, records its metrics,
     /// logs its outcome with both (and the task execution id, as
@@ -66,7 +83,7 @@ impl Shared {
     ///
     /// Combinators, not an `async fn`: that would hold `call` twice, as its
     /// argument and as the future it awaits.
-    pub(crate) fn observe<'a, T>(
+    fn observe<'a, T>(
         &'a self,
         task_type: TaskTypeMetrics<'a>,
         operation: Operation,

@@ -73,15 +73,9 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             request.output_prefix,
         )?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
         let resource = self
             .shared
-            .observe(
-                task_type,
-                Operation::Get,
-                None,
-                self.shared.dispatcher.get(job),
-            )
+            .observe_job(job, Operation::Get, Dispatcher::get)
             .await?;
         let answer = admin::GetTaskResponse {
             resource: Some(convert::resource(resource)),
@@ -101,14 +95,8 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
         self.shared
-            .observe(
-                task_type,
-                Operation::Delete,
-                None,
-                self.shared.dispatcher.delete(job),
-            )
+            .observe_job(job, Operation::Delete, Dispatcher::delete)
             .await?;
         Ok(Response::new(admin::DeleteTaskResponse {}))
     }
@@ -131,11 +119,11 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
-        let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(task_type, Operation::GetMetrics, None, call)
+            .observe_job(job, Operation::GetMetrics, |dispatcher, job| {
+                dispatcher.get_metrics(job, query)
+            })
             .await?;
         let answer = admin::GetTaskMetricsResponse { results };
         Ok(Response::new(answer))
@@ -160,11 +148,11 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
-        let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(task_type, Operation::GetLogs, None, call)
+            .observe_job(job, Operation::GetLogs, |dispatcher, job| {
+                dispatcher.get_logs(job, query)
+            })
             .await?;
         use admin::get_task_logs_response::Part;
         let header = admin::GetTaskLogsResponse {

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::convert;
 use crate::LogsQuery;
-use crate::dispatch::Operation;
+use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl2::connector;
 use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
 use crate::server::shared::{Shared, metrics_query};
@@ -65,15 +65,9 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.output_prefix,
         )
         .map_err(status::from_agent_error)?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
         let resource = self
             .shared
-            .observe(
-                task_type,
-                Operation::Get,
-                None,
-                self.shared.dispatcher.get(job),
-            )
+            .observe_job(job, Operation::Get, Dispatcher::get)
             .await?;
         let answer = connector::GetTaskResponse {
             resource: Some(convert::resource(resource)),
@@ -93,14 +87,8 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
         self.shared
-            .observe(
-                task_type,
-                Operation::Delete,
-                None,
-                self.shared.dispatcher.delete(job),
-            )
+            .observe_job(job, Operation::Delete, Dispatcher::delete)
             .await?;
         Ok(Response::new(connector::DeleteTaskResponse {}))
     }
@@ -123,11 +111,11 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
-        let call = self.shared.dispatcher.get_metrics(job, query);
         let results = self
             .shared
-            .observe(task_type, Operation::GetMetrics, None, call)
+            .observe_job(job, Operation::GetMetrics, |dispatcher, job| {
+                dispatcher.get_metrics(job, query)
+            })
             .await?;
         let answer = connector::GetTaskMetricsResponse { results };
         Ok(Response::new(answer))
@@ -152,11 +140,11 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             String::new(),
         )
         .map_err(status::from_agent_error)?;
-        let task_type = self.shared.metrics.task_type(&job.category.name);
-        let call = self.shared.dispatcher.get_logs(job, query);
         let logs = self
             .shared
-            .observe(task_type, Operation::GetLogs, None, call)
+            .observe_job(job, Operation::GetLogs, |dispatcher, job| {
+                dispatcher.get_logs(job, query)
+            })
             .await?;
         use connector::get_task_logs_response::Part;
         let header = connector::GetTaskLogsResponse {
