@@ -1,7 +1,7 @@
 //! What commands print on stdout: a table for people, JSON for programs.
 //! Values are JSON values (`{"o0": 1}`), never protobuf dumps.
 
-use std::io::IsTerminal;
+use std::io::{ErrorKind, IsTerminal, Write};
 
 use agent_core::literal::json;
 use agent_core::proto::flyteidl::core::LiteralMap;
@@ -31,6 +31,18 @@ impl OutputFormat {
                 OutputFormat::Json
             }
         })
+    }
+}
+
+/// Prints `text` and a newline on stdout. A reader that stopped reading
+/// (`agentctl list | head -1`) is no failure: it has what it wanted.
+pub fn print(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != ErrorKind::BrokenPipe => {
+            Err(CliError::Other(format!("cannot write to stdout: {error}")))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -11,6 +11,7 @@ mod report;
 mod requests;
 mod workload;
 
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -87,14 +88,23 @@ struct Args {
 async fn main() -> ExitCode {
     let args = Args::parse();
     match run(args).await {
-        Ok(output) => {
-            println!("{output}");
-            ExitCode::SUCCESS
-        }
+        Ok(output) => print(&output),
         Err(error) => {
             eprintln!("agent-bench: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints `output` on stdout. A reader that stopped reading is no failure.
+fn print(output: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{output}").and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != ErrorKind::BrokenPipe => {
+            eprintln!("agent-bench: cannot write to stdout: {error}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 

@@ -194,3 +194,25 @@ async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
     assert!(!ok);
     assert!(stderr.contains("cannot connect to 127.0.0.1:1"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_reading_is_no_failure() {
+    let (server, _) = our_server().await;
+    let addr = server.address().to_string();
+    // Stdout is a pipe whose reader has gone, as in `agent-bench | true`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_agent-bench"))
+        .args(["--addr", &addr, "--rpc", "list", "--duration", "0.1"])
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}

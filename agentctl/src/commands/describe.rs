@@ -7,6 +7,5 @@ use crate::output::{self, OutputFormat};
 /// Prints the agent named `name`.
 pub async fn describe(client: &Client, name: &str, format: OutputFormat) -> Result<(), CliError> {
     let agent = client.get_agent(name).await?;
-    println!("{}", output::agent(format, &agent));
-    Ok(())
+    output::print(&output::agent(format, &agent))
 }

@@ -10,6 +10,5 @@ use crate::output::{self, OutputFormat};
 pub async fn get(client: &Client, args: &JobArgs, format: OutputFormat) -> Result<(), CliError> {
     let job = super::job(args)?;
     let resource = client.get(&job, "").await?;
-    println!("{}", output::resource(format, &resource)?);
-    Ok(())
+    output::print(&output::resource(format, &resource)?)
 }

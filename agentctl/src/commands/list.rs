@@ -7,6 +7,5 @@ use crate::output::{self, OutputFormat};
 /// Prints the server's agents.
 pub async fn list(client: &mut Client, format: OutputFormat) -> Result<(), CliError> {
     let agents = client.list_agents().await?;
-    println!("{}", output::agents(format, &agents));
-    Ok(())
+    output::print(&output::agents(format, &agents))
 }

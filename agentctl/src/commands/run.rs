@@ -57,8 +57,7 @@ pub async fn run(
     };
     let resource = outcome?;
     let outputs = finished_outputs(resource, &output_prefix).await?;
-    println!("{}", output::outputs(format, &outputs)?);
-    Ok(())
+    output::print(&output::outputs(format, &outputs)?)
 }
 
 /// The outputs of a finished job: those it answered, else those it wrote to

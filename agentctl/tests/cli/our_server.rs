@@ -11,7 +11,7 @@ use agent_tests::agents::{Calls, registry};
 use prost::Message;
 use serde_json::json;
 
-use crate::support::{Running, TempFile, agentctl, closed_address};
+use crate::support::{Running, TempFile, agentctl, closed_address, command};
 
 /// Both protocols, as `--protocol` names them.
 const PROTOCOLS: [&str; 2] = ["flyte1", "flyte2"];
@@ -417,6 +417,27 @@ async fn an_unreachable_server_says_how_to_start_one() {
                 "cargo run -p agent-examples --bin agent-server",
             ],
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_reading_is_no_failure() {
+    let (_server, _calls, addr) = start().await;
+    let commands: [&[&str]; 2] = [&["list", "-o", "table"], &["describe", "Echo Agent"]];
+    for args in commands {
+        // Stdout is a pipe whose reader has gone, as in `agentctl list | true`.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let ran = command(&addr, args)
+            .stdout(writer)
+            .spawn()
+            .expect("start agentctl")
+            .wait_with_output()
+            .await
+            .expect("run agentctl");
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert_eq!(ran.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
 }
 
