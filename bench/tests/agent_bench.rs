@@ -195,24 +195,46 @@ async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
     assert!(stderr.contains("cannot connect to 127.0.0.1:1"), "{stderr}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_reader_that_stops_reading_is_no_failure() {
-    let (server, _) = our_server().await;
-    let addr = server.address().to_string();
-    // Stdout is a pipe whose reader has gone, as in `agent-bench | true`.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
+/// Runs `agent-bench` for a tenth of a second of ListAgents against `addr`,
+/// its stdout `stdout`; answers its exit success and stderr.
+async fn with_stdout(addr: &str, stdout: impl Into<Stdio>) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_agent-bench"))
-        .args(["--addr", &addr, "--rpc", "list", "--duration", "0.1"])
+        .args(["--addr", addr, "--rpc", "list", "--duration", "0.1"])
         .stdin(Stdio::null())
-        .stdout(writer)
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
         .wait_with_output()
         .await
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), stderr)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reader_that_stops_reading_is_no_failure() {
+    let (server, _) = our_server().await;
+    // Stdout is a pipe whose reader has gone, as in `agent-bench | true`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let (ok, stderr) = with_stdout(&server.address().to_string(), writer).await;
+    assert!(ok, "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdout_that_cannot_be_written_is_a_clear_error() {
+    let (server, _) = our_server().await;
+    // Every write to /dev/full fails with ENOSPC, as on a full disk.
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let (ok, stderr) = with_stdout(&server.address().to_string(), full).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("agent-bench: cannot write to stdout: No space left on device"),
+        "{stderr}"
+    );
 }

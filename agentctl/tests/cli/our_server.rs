@@ -420,6 +420,24 @@ async fn an_unreachable_server_says_how_to_start_one() {
     }
 }
 
+/// Runs agentctl with `args` against `addr`, its stdout `stdout`; answers
+/// its exit code and stderr.
+async fn with_stdout(
+    addr: &str,
+    args: &[&str],
+    stdout: impl Into<std::process::Stdio>,
+) -> (Option<i32>, String) {
+    let ran = command(addr, args)
+        .stdout(stdout)
+        .spawn()
+        .expect("start agentctl")
+        .wait_with_output()
+        .await
+        .expect("run agentctl");
+    let stderr = String::from_utf8_lossy(&ran.stderr).into_owned();
+    (ran.status.code(), stderr)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reader_that_stops_reading_is_no_failure() {
     let (_server, _calls, addr) = start().await;
@@ -428,17 +446,26 @@ async fn a_reader_that_stops_reading_is_no_failure() {
         // Stdout is a pipe whose reader has gone, as in `agentctl list | true`.
         let (reader, writer) = std::io::pipe().expect("a pipe");
         drop(reader);
-        let ran = command(&addr, args)
-            .stdout(writer)
-            .spawn()
-            .expect("start agentctl")
-            .wait_with_output()
-            .await
-            .expect("run agentctl");
-        let stderr = String::from_utf8_lossy(&ran.stderr);
-        assert_eq!(ran.status.code(), Some(0), "{args:?}: {stderr}");
+        let (code, stderr) = with_stdout(&addr, args, writer).await;
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stdout_that_cannot_be_written_is_a_clear_error() {
+    let (_server, _calls, addr) = start().await;
+    // Every write to /dev/full fails with ENOSPC, as on a full disk.
+    let full = std::fs::File::options()
+        .write(true)
+        .open("/dev/full")
+        .expect("open /dev/full");
+    let (code, stderr) = with_stdout(&addr, &["list"], full).await;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: cannot write to stdout: No space left on device"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
