@@ -13,7 +13,9 @@
 # once on CPU 0 and runs the load generator (`agent-bench`) on CPU 1: every
 # RPC of both protocols at concurrency 1, 16 and 64, each run after a
 # one-second warm-up, reading the server's CPU time (utime + stime,
-# /proc/PID/stat) around it. Each case runs on ours and then on the
+# /proc/PID/stat) around it, and how busy the load generator's CPU was
+# (/proc/stat; the table shows it by concurrency: a load generator as busy
+# as the server counts its own queue in the latencies). Each case runs on ours and then on the
 # baseline (the server not under load is idle), so that the VM's drift
 # over minutes falls on both alike. The raw figures (one JSON object per
 # run) go to target/bench/results.jsonl; the table to stdout and to --out
@@ -190,6 +192,13 @@ cpu_ticks() {
     awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
 }
 
+# The ticks the load generator's CPU has been busy (user, nice, system,
+# irq, softirq) and all its ticks (those, idle, iowait and steal) so far,
+# from /proc/stat.
+load_cpu_ticks() {
+    awk -v cpu="cpu$load_cpu" '$1 == cpu { busy = $2 + $3 + $4 + $7 + $8; print busy, busy + $5 + $6 + $9 }' /proc/stat
+}
+
 # Resident memory in KiB.
 rss_kib() {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
@@ -206,12 +215,15 @@ measure() {
         --task-type "$task_type" --concurrency "$concurrency" --json
         ${deadline:+--deadline "$deadline"})
     load "${common[@]}" --duration 1 >/dev/null
-    local before after report
+    local before after report load_busy_before load_all_before load_busy_after load_all_after
+    read -r load_busy_before load_all_before < <(load_cpu_ticks)
     before=$(cpu_ticks "$pid")
     report=$(load "${common[@]}" --duration "$duration")
     after=$(cpu_ticks "$pid")
-    printf '{"server":"%s","kind":"run","round":%s,"task_type":"%s","cpu_ticks":%s,"clk_tck":%s,"rss_kib":%s,"report":%s}\n' \
-        "$name" "$round" "$task_type" "$((after - before))" "$clk_tck" "$(rss_kib "$pid")" "$report" >>"$results"
+    read -r load_busy_after load_all_after < <(load_cpu_ticks)
+    printf '{"server":"%s","kind":"run","round":%s,"task_type":"%s","cpu_ticks":%s,"clk_tck":%s,"rss_kib":%s,"load_cpu_busy_ticks":%s,"load_cpu_ticks":%s,"report":%s}\n' \
+        "$name" "$round" "$task_type" "$((after - before))" "$clk_tck" "$(rss_kib "$pid")" \
+        "$((load_busy_after - load_busy_before))" "$((load_all_after - load_all_before))" "$report" >>"$results"
     echo "  $name $protocol $rpc $task_type c=$concurrency: $(rps_of "$report") req/s" >&2
 }
 

@@ -10,7 +10,8 @@ Flyte 2 only), two more tables: their start time and idle memory beside ours,
 and each of their runs beside ours with the ratios ours / Python. When they
 hold variants of ours (`bench/run.sh --variant NAME=FLAGS`), a table of
 each variant's runs beside ours': both as ratios to the baseline, and the
-variant's to ours, each paired by round.
+variant's to ours, each paired by round. When the results say how busy
+the load generator's CPU was, a table of that by concurrency.
 
     python3 bench/table.py target/bench/results.jsonl
 """
@@ -52,12 +53,15 @@ def load(path):
             key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
             requests = report["requests"]
             cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
+            load_ticks = row.get("load_cpu_ticks")
+            load_busy = row["load_cpu_busy_ticks"] / load_ticks if load_ticks else None
             runs.setdefault(key, []).append({"round": row.get("round"), "rps": report["rps"],
                                              "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
-                                             "errors": report["errors"]})
+                                             "errors": report["errors"], "load_busy": load_busy})
     starts = {server: medians(rounds, ("start_ms", "idle_rss_kib")) for server, rounds in starts.items()}
     runs = {key: medians(rounds, ("rps", "p99", "cpu_us"))
-            | {"errors": sum(r["errors"] for r in rounds), "by_round": by_round(rounds)}
+            | {"errors": sum(r["errors"] for r in rounds), "by_round": by_round(rounds),
+               "load_busy": median_of_known(r["load_busy"] for r in rounds)}
             for key, rounds in runs.items()}
     return starts, runs
 
@@ -71,6 +75,12 @@ def by_round(rounds):
 
 def medians(rounds, fields):
     return {field: statistics.median(r[field] for r in rounds) for field in fields}
+
+
+def median_of_known(values):
+    """The median of the values that are not None, or None."""
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
 
 
 def ratio(ours, base):
@@ -176,9 +186,28 @@ def main(path):
     if guard:
         cpu, rounds = worst(guard, "cpu_us", max)
         row("guard on / off, CPU per create ≤ 1.1x (c = 1, 16, 64)", cpu, 1.1, rounds=rounds)
+    out.extend(load_generator_table(runs))
     out.extend(variant_table(variants, runs))
     out.extend(python_tables(starts, runs))
     print("\n".join(out))
+
+
+def load_generator_table(runs):
+    """The lines of the table of how busy the load generator's CPU was, by
+    concurrency: the median of its runs on ours and on the baseline. None
+    when the results do not say (results from before it was read)."""
+    busy = {}
+    for (server, _, _, _, conc), run in runs.items():
+        if server in ("ours", "baseline") and run["load_busy"] is not None:
+            busy.setdefault(conc, {}).setdefault(server, []).append(run["load_busy"])
+    if not busy:
+        return []
+    out = ["", "| conc. | load generator's CPU busy: runs on ours | runs on the baseline |", "|---:|---:|---:|"]
+    for conc in sorted(busy):
+        cells = [f"{statistics.median(busy[conc][server]) * 100:.0f} %" if server in busy[conc] else ""
+                 for server in ("ours", "baseline")]
+        out.append(f"| {conc} | {cells[0]} | {cells[1]} |")
+    return out
 
 
 def variant_table(variants, runs):

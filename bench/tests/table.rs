@@ -1,7 +1,7 @@
 //! `bench/table.py` on results written here: the ratios of each server to
 //! the baseline, paired by round, the targets met and missed with the
-//! range of their rounds, and the table of a `bench/run.sh --variant`
-//! beside ours.
+//! range of their rounds, the table of a `bench/run.sh --variant` beside
+//! ours, and how busy the load generator was.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -27,6 +27,16 @@ fn run(
         },
     })
     .to_string()
+}
+
+/// [`run`] of a GetTask, the load generator's CPU busy `busy` of its `all`
+/// ticks meanwhile.
+fn run_loading(server: &str, round: u32, busy: u64, all: u64) -> String {
+    let mut line: serde_json::Value =
+        serde_json::from_str(&run(server, "get", "bench_async", round, 1000, 20)).unwrap();
+    line["load_cpu_busy_ticks"] = busy.into();
+    line["load_cpu_ticks"] = all.into();
+    line.to_string()
 }
 
 fn start(server: &str) -> String {
@@ -81,6 +91,10 @@ fn ratios_are_paired_by_round_and_targets_judged() {
     );
     has_row(&table, "| idle RSS ≤ 10 MiB | 8.00 MiB |  | yes |");
     assert!(!table.contains("variant"), "{table}");
+    assert!(
+        !table.contains("load generator"),
+        "results that do not say how busy it was show no table of it: {table}"
+    );
 }
 
 #[test]
@@ -120,4 +134,20 @@ fn a_miss_at_the_limit_shows_three_decimals() {
         &table,
         "| GetTask: p99 ≤ 1.3x (c = 1, 16, 64) | 1.00x |  | yes |",
     );
+}
+
+#[test]
+fn how_busy_the_load_generator_was_is_shown_by_concurrency() {
+    let lines = [
+        run_loading("ours", 1, 90, 100),
+        run_loading("baseline", 1, 96, 100),
+        run_loading("ours", 2, 94, 100),
+        run_loading("baseline", 2, 98, 100),
+    ];
+    let table = table("load_generator", &lines);
+    has_row(
+        &table,
+        "| conc. | load generator's CPU busy: runs on ours | runs on the baseline |",
+    );
+    has_row(&table, "| 64 | 92 % | 97 % |");
 }
