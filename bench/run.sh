@@ -15,11 +15,11 @@
 # one-second warm-up, reading the server's CPU time (utime + stime,
 # /proc/PID/stat) around it, and how busy the load generator's CPU was
 # (/proc/stat; the table shows it by concurrency: a load generator as busy
-# as the server counts its own queue in the latencies). Each case runs on ours and then on the
-# baseline (the server not under load is idle), so that the VM's drift
-# over minutes falls on both alike. The raw figures (one JSON object per
-# run) go to target/bench/results.jsonl; the table to stdout and to --out
-# when given.
+# as the server counts its own queue in the latencies). Each case runs on
+# ours and then on the baseline (the server not under load is idle), so
+# that the VM's drift over minutes falls on both alike. The raw figures
+# (one JSON object per run) go to target/bench/results.jsonl; the table
+# to stdout and to --out when given.
 #
 # --rounds N (default 1) times each start N times, and runs each case N
 # times over, ours and the baseline in turn; the table shows the median of
@@ -82,7 +82,7 @@ while [ $# -gt 0 ]; do
         --rpcs) rpcs="$2"; shift 2 ;;
         --concurrency) concurrencies="$2"; shift 2 ;;
         --deadline) deadline="$2"; shift 2 ;;
-        -h|--help) sed -n '2,59p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,61p' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
