@@ -6,6 +6,10 @@
 //! write waits one turn of the runtime, so that the answers of the calls
 //! queued meanwhile leave with it. An idle server writes at once.
 //!
+//! Under load this costs fewer system calls an answer, and so less CPU and
+//! a lower median latency; the tail is longer, the first answers of a
+//! long turn waiting for its last (BENCHMARKS.md measures both).
+//!
 //! [`AnswersDue`] counts the calls received and not yet answered, through
 //! the layer it makes, and batches the writes of the connections it wraps.
 
