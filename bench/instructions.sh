@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
         --duration) duration="$2"; shift 2 ;;
         --concurrency) concurrency="$2"; shift 2 ;;
         --caches) caches=1; shift ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 { if (!/^#/) exit; print }' "$0"; exit 0 ;;
         *) echo "bench/instructions.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

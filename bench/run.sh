@@ -82,7 +82,7 @@ while [ $# -gt 0 ]; do
         --rpcs) rpcs="$2"; shift 2 ;;
         --concurrency) concurrencies="$2"; shift 2 ;;
         --deadline) deadline="$2"; shift 2 ;;
-        -h|--help) sed -n '2,61p' "$0"; exit 0 ;;
+        -h|--help) awk 'NR > 1 { if (!/^#/) exit; print }' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done

@@ -194,7 +194,7 @@ def main(path):
 
 def load_generator_table(runs):
     """The lines of the table of how busy the load generator's CPU was, by
-    concurrency: the median of its runs on ours and on the baseline. none
+    concurrency: the median of its runs on ours and on the baseline; none
     when the results do not say (results from before it was read)."""
     busy = {}
     for (server, _, _, _, conc), run in runs.items():
