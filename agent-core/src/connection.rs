@@ -98,5 +98,6 @@ mod tests {
         assert!(shown.contains("eu-west-1"), "{shown}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert_eq!(connection.secret_value("api_key"), Some("sk-hunter2"));
+        assert_eq!(connection.secret_names().collect::<Vec<_>>(), ["api_key"]);
     }
 }

@@ -111,7 +111,7 @@ impl TestServer {
     }
 
     /// A client of `AgentMetadataService`.
-    pub fn metadata_client(&self) -> AgentMetadataServiceClient<Channel> {
+    pub fn agent_metadata_client(&self) -> AgentMetadataServiceClient<Channel> {
         AgentMetadataServiceClient::new(self.channel())
     }
 

@@ -386,3 +386,36 @@ fn tls_files_that_cannot_be_read_fail_the_check_naming_them() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/nonexistent/tls.crt"), "{stderr}");
 }
+
+#[test]
+fn sealing_keys_that_cannot_be_used_fail_the_check_saying_why() {
+    let bin = ImageBin::new();
+    let (short, long) = ("k3y-x", "a-sealing-key-long-enough-for-the-server-to-use");
+    let short_key = BTreeMap::from([("FLYTE_AGENT_SEAL_KEY".to_string(), short.to_string())]);
+    let both_keys = BTreeMap::from([("FLYTE_AGENT_SEAL_KEY".to_string(), long.to_string())]);
+    for (flags, env, named) in [
+        (&[][..], &short_key, "FLYTE_AGENT_SEAL_KEY"),
+        (
+            &["--seal-key-file", "/nonexistent/seal.key"][..],
+            &BTreeMap::new(),
+            "/nonexistent/seal.key",
+        ),
+        (
+            &["--seal-key-file", "/nonexistent/seal.key"][..],
+            &both_keys,
+            "set one",
+        ),
+    ] {
+        let mut command = strings(&["agent-server"]);
+        command.extend(strings(flags));
+        let output = bin.run(&command, &["--check-config"], env);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{flags:?}: {stderr}");
+        assert!(stderr.contains(named), "{flags:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{flags:?}: nothing printed");
+        assert!(
+            !stderr.contains(short) && !stderr.contains(long),
+            "{flags:?}: a key is never printed: {stderr}"
+        );
+    }
+}

@@ -4,69 +4,10 @@
 
 use agent_core::proto::flyteidl::core;
 use agent_core::proto::flyteidl2::connector;
-use agent_core::proto::flyteidl2::task;
 use tonic::Code;
 
-use crate::support::{Calls, assert_status, execution, start, template};
-
-/// A Flyte 2 CreateTask request for `task_type` with input `x`, in execution `run`.
-pub(crate) fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRequest {
-    let v1 = execution(run, 0);
-    connector::CreateTaskRequest {
-        inputs: Some(task::Inputs {
-            literals: vec![task::NamedLiteral {
-                name: "x".into(),
-                value: Some(agent_core::IntoLiteral::into_literal(x).unwrap()),
-            }],
-            context: Vec::new(),
-        }),
-        template: Some(template(task_type, 0)),
-        output_prefix: format!("s3://bucket/{run}"),
-        task_execution_metadata: Some(connector::TaskExecutionMetadata {
-            task_execution_id: v1.task_execution_id,
-            namespace: v1.namespace,
-            ..Default::default()
-        }),
-        connection: None,
-    }
-}
-
-pub(crate) fn category(name: &str) -> Option<connector::TaskCategory> {
-    Some(connector::TaskCategory {
-        name: name.into(),
-        version: 0,
-    })
-}
-
-pub(crate) fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskRequest {
-    connector::GetTaskRequest {
-        task_category: category(task_type),
-        resource_meta,
-        ..Default::default()
-    }
-}
-
-pub(crate) fn delete_request(
-    task_type: &str,
-    resource_meta: Vec<u8>,
-) -> connector::DeleteTaskRequest {
-    connector::DeleteTaskRequest {
-        task_category: category(task_type),
-        resource_meta,
-        ..Default::default()
-    }
-}
-
-/// The integer output `name` of a Flyte 2 resource.
-pub(crate) fn int_output(resource: &connector::Resource, name: &str) -> i64 {
-    let outputs = resource.outputs.as_ref().expect("outputs");
-    let named = outputs
-        .literals
-        .iter()
-        .find(|named| named.name == name)
-        .expect("the output");
-    agent_core::FromLiteral::from_literal(named.value.as_ref().unwrap()).unwrap()
-}
+use crate::support::flyte2::{category, create_request, delete_request, get_request, int_output};
+use crate::support::{Calls, assert_status, start};
 
 #[tokio::test]
 async fn an_async_agent_is_created_polled_and_deleted() {

@@ -13,7 +13,7 @@ use crate::support::{assert_status, start};
 async fn list_agents_groups_categories_by_agent_name() {
     let (server, _) = start().await;
     let agents = server
-        .metadata_client()
+        .agent_metadata_client()
         .list_agents(admin::ListAgentsRequest {})
         .await
         .unwrap()
@@ -42,7 +42,7 @@ async fn list_agents_groups_categories_by_agent_name() {
 #[tokio::test]
 async fn get_agent_by_name_and_not_found_for_an_unknown_one() {
     let (server, _) = start().await;
-    let mut client = server.metadata_client();
+    let mut client = server.agent_metadata_client();
     let agent = client
         .get_agent(admin::GetAgentRequest {
             name: "Echo Sync Agent".into(),

@@ -11,9 +11,8 @@ use agent_core::testing::TestServer;
 use agent_tests::agents::registry;
 use tonic::Code;
 
-use crate::flyte2_rpcs;
 use crate::support::{
-    Calls, assert_status, create_request, delete_request, get_request, int_output, start,
+    Calls, assert_status, create_request, delete_request, flyte2, get_request, int_output, start,
 };
 
 const KEY: &[u8] = b"e2e-current-seal-key-0123456789abcdef";
@@ -109,18 +108,18 @@ async fn flyte2_refuses_changed_metadata_of_async_and_sync_agents() {
     let mut client = server.connector_client();
     for (task_type, x, expected) in [("echo_async", 6, 12), ("echo_sync", 6, 7)] {
         let meta = client
-            .create_task(flyte2_rpcs::create_request(task_type, x, "sealed-v2"))
+            .create_task(flyte2::create_request(task_type, x, "sealed-v2"))
             .await
             .unwrap()
             .into_inner()
             .resource_meta;
         let error = client
-            .get_task(flyte2_rpcs::get_request(task_type, tampered(&meta)))
+            .get_task(flyte2::get_request(task_type, tampered(&meta)))
             .await
             .unwrap_err();
         assert_status(&error, Code::InvalidArgument, "integrity check");
         let error = client
-            .delete_task(flyte2_rpcs::delete_request(task_type, tampered(&meta)))
+            .delete_task(flyte2::delete_request(task_type, tampered(&meta)))
             .await
             .unwrap_err();
         assert_status(&error, Code::InvalidArgument, "integrity check");
@@ -131,19 +130,19 @@ async fn flyte2_refuses_changed_metadata_of_async_and_sync_agents() {
             "echo_async"
         };
         let error = client
-            .get_task(flyte2_rpcs::get_request(other, meta.clone()))
+            .get_task(flyte2::get_request(other, meta.clone()))
             .await
             .unwrap_err();
         assert_status(&error, Code::InvalidArgument, "integrity check");
 
         let resource = client
-            .get_task(flyte2_rpcs::get_request(task_type, meta))
+            .get_task(flyte2::get_request(task_type, meta))
             .await
             .unwrap()
             .into_inner()
             .resource
             .unwrap();
-        assert_eq!(flyte2_rpcs::int_output(&resource, "o0"), expected);
+        assert_eq!(flyte2::int_output(&resource, "o0"), expected);
     }
     assert_eq!(
         Calls::of(&calls.get),

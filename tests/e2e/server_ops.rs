@@ -111,7 +111,9 @@ async fn flyte2_creates_are_counted_as_the_run_or_the_job_they_start() {
     let mut client = server.connector_client();
     for task_type in ["echo_sync", "echo_async"] {
         client
-            .create_task(crate::flyte2_rpcs::create_request(task_type, 1, "counted"))
+            .create_task(crate::support::flyte2::create_request(
+                task_type, 1, "counted",
+            ))
             .await
             .unwrap();
     }
@@ -173,6 +175,35 @@ async fn most_slow_creates_at_once(worker: usize) -> usize {
 async fn the_worker_option_limits_the_agent_calls_run_at_once() {
     assert_eq!(most_slow_creates_at_once(1).await, 1);
     assert_eq!(most_slow_creates_at_once(10).await, 3);
+}
+
+#[tokio::test]
+async fn batched_or_not_many_calls_on_one_connection_each_get_their_own_answer() {
+    for batch_answers in [true, false] {
+        let options = agent_core::server::ServerOptions {
+            batch_answers,
+            ..Default::default()
+        };
+        let (server, _) = start_with(options).await;
+        let client = server.async_client();
+        let creates = (0..64).map(|x| {
+            let mut client = client.clone();
+            async move {
+                let created = client
+                    .create_task(create_request("echo_async", x, &format!("many-{x}")))
+                    .await
+                    .unwrap()
+                    .into_inner();
+                let meta: serde_json::Value =
+                    serde_json::from_slice(&created.resource_meta).unwrap();
+                (x, meta["x"].as_i64())
+            }
+        });
+        for (x, answered) in futures::future::join_all(creates).await {
+            assert_eq!(answered, Some(x), "batch_answers = {batch_answers}");
+        }
+        server.shutdown().await.unwrap();
+    }
 }
 
 #[tokio::test]

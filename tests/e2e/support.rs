@@ -111,3 +111,69 @@ pub fn assert_status(status: &tonic::Status, code: tonic::Code, fragment: &str) 
         status.message()
     );
 }
+
+/// The same requests in Flyte 2's messages (`flyteidl2.connector`).
+pub mod flyte2 {
+    use agent_core::proto::flyteidl2::{connector, task};
+
+    use super::{execution, template};
+
+    /// A Flyte 2 CreateTask request for `task_type` with input `x`, in execution `run`.
+    pub fn create_request(task_type: &str, x: i64, run: &str) -> connector::CreateTaskRequest {
+        let v1 = execution(run, 0);
+        connector::CreateTaskRequest {
+            inputs: Some(task::Inputs {
+                literals: vec![task::NamedLiteral {
+                    name: "x".into(),
+                    value: Some(agent_core::IntoLiteral::into_literal(x).unwrap()),
+                }],
+                context: Vec::new(),
+            }),
+            template: Some(template(task_type, 0)),
+            output_prefix: format!("s3://bucket/{run}"),
+            task_execution_metadata: Some(connector::TaskExecutionMetadata {
+                task_execution_id: v1.task_execution_id,
+                namespace: v1.namespace,
+                ..Default::default()
+            }),
+            connection: None,
+        }
+    }
+
+    /// The category of `name`, at version 0.
+    pub fn category(name: &str) -> Option<connector::TaskCategory> {
+        Some(connector::TaskCategory {
+            name: name.into(),
+            version: 0,
+        })
+    }
+
+    /// A Flyte 2 GetTask request for the job `resource_meta` of `task_type`.
+    pub fn get_request(task_type: &str, resource_meta: Vec<u8>) -> connector::GetTaskRequest {
+        connector::GetTaskRequest {
+            task_category: category(task_type),
+            resource_meta,
+            ..Default::default()
+        }
+    }
+
+    /// A Flyte 2 DeleteTask request for the job `resource_meta` of `task_type`.
+    pub fn delete_request(task_type: &str, resource_meta: Vec<u8>) -> connector::DeleteTaskRequest {
+        connector::DeleteTaskRequest {
+            task_category: category(task_type),
+            resource_meta,
+            ..Default::default()
+        }
+    }
+
+    /// The integer output `name` of a Flyte 2 resource.
+    pub fn int_output(resource: &connector::Resource, name: &str) -> i64 {
+        let outputs = resource.outputs.as_ref().expect("outputs");
+        let named = outputs
+            .literals
+            .iter()
+            .find(|named| named.name == name)
+            .expect("the output");
+        agent_core::FromLiteral::from_literal(named.value.as_ref().unwrap()).unwrap()
+    }
+}

@@ -11,7 +11,9 @@
 //! long turn waiting for its last (BENCHMARKS.md measures both).
 //!
 //! [`AnswersDue`] counts the calls received and not yet answered, through
-//! the layer it makes, and batches the writes of the connections it wraps.
+//! the layer it makes, and batches the writes of the connections it wraps,
+//! unless made with batching off (`--batch-answers false`), for the
+//! shortest tail at the cost of more CPU.
 
 use std::future::Future;
 use std::io;
@@ -23,14 +25,27 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::transport::server::Connected;
 
-/// How many calls the server has received and not yet answered.
-#[derive(Clone, Default)]
-pub(crate) struct AnswersDue(Arc<AtomicUsize>);
+/// How many calls the server has received and not yet answered, and
+/// whether writes wait for them.
+#[derive(Clone)]
+pub(crate) struct AnswersDue {
+    count: Arc<AtomicUsize>,
+    batching: bool,
+}
 
 impl AnswersDue {
-    /// Whether some call is still to answer.
-    fn any(&self) -> bool {
-        self.0.load(Ordering::Relaxed) > 0
+    /// No call due yet; writes batched while some are when `batching`.
+    pub(crate) fn new(batching: bool) -> Self {
+        AnswersDue {
+            count: Arc::default(),
+            batching,
+        }
+    }
+
+    /// Whether a write waits a turn: batching is on and some call is still
+    /// to answer.
+    fn hold_writes(&self) -> bool {
+        self.batching && self.count.load(Ordering::Relaxed) > 0
     }
 
     /// A layer counting the calls of the service it wraps here.
@@ -49,8 +64,8 @@ impl AnswersDue {
 
     /// Counts one call more, until the token is dropped.
     fn expect_one(&self) -> AnswerDue {
-        self.0.fetch_add(1, Ordering::Relaxed);
-        AnswerDue(Arc::clone(&self.0))
+        self.count.fetch_add(1, Ordering::Relaxed);
+        AnswerDue(Arc::clone(&self.count))
     }
 }
 
@@ -148,7 +163,7 @@ impl<IO: Unpin> BatchedWrites<IO> {
         cx: &mut Context<'_>,
         write: impl FnOnce(Pin<&mut IO>, &mut Context<'_>) -> Poll<io::Result<T>>,
     ) -> Poll<io::Result<T>> {
-        if !self.waited && self.due.any() {
+        if !self.waited && self.due.hold_writes() {
             self.waited = true;
             cx.waker().wake_by_ref();
             return Poll::Pending;
@@ -235,12 +250,12 @@ mod tests {
     }
 
     fn count(due: &AnswersDue) -> usize {
-        due.0.load(Ordering::Relaxed)
+        due.count.load(Ordering::Relaxed)
     }
 
     #[tokio::test]
     async fn a_call_is_due_from_its_arrival_until_its_answer_is_ready() {
-        let due = AnswersDue::default();
+        let due = AnswersDue::new(true);
         let (answer, answered) = tokio::sync::oneshot::channel::<u8>();
         let mut service = due.layer().layer(tower::service_fn(
             |answered: tokio::sync::oneshot::Receiver<u8>| answered,
@@ -254,7 +269,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_dropped_unanswered_is_no_longer_due() {
-        let due = AnswersDue::default();
+        let due = AnswersDue::new(true);
         let mut service = due.layer().layer(tower::service_fn(|()| {
             std::future::pending::<Result<(), ()>>()
         }));
@@ -268,7 +283,20 @@ mod tests {
     fn with_no_call_due_a_write_goes_out_at_once() {
         let (wakes, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
-        let mut connection = AnswersDue::default().batch_writes(Vec::new());
+        let mut connection = AnswersDue::new(true).batch_writes(Vec::new());
+        let written = Pin::new(&mut connection).poll_write(&mut cx, b"answer");
+        assert!(matches!(written, Poll::Ready(Ok(6))));
+        assert_eq!(connection.io, b"answer");
+        assert_eq!(wakes.0.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn with_batching_off_a_write_goes_out_at_once_while_calls_are_due() {
+        let due = AnswersDue::new(false);
+        let _call = due.expect_one();
+        let (wakes, waker) = counting_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut connection = due.batch_writes(Vec::new());
         let written = Pin::new(&mut connection).poll_write(&mut cx, b"answer");
         assert!(matches!(written, Poll::Ready(Ok(6))));
         assert_eq!(connection.io, b"answer");
@@ -277,7 +305,7 @@ mod tests {
 
     #[test]
     fn with_a_call_due_each_write_waits_one_turn_first() {
-        let due = AnswersDue::default();
+        let due = AnswersDue::new(true);
         let _call = due.expect_one();
         let (wakes, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
@@ -299,7 +327,7 @@ mod tests {
     #[tokio::test]
     async fn a_batched_connection_reads_writes_and_shuts_down_as_its_own() {
         let (near, mut far) = tokio::io::duplex(64);
-        let due = AnswersDue::default();
+        let due = AnswersDue::new(true);
         let _call = due.expect_one();
         let mut connection = due.batch_writes(near);
         connection.write_all(b"answer").await.unwrap();

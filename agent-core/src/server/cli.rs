@@ -4,18 +4,17 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
-use std::io::IsTerminal;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
-use tokio::net::TcpListener;
 
-use super::log_writer::{WrittenOnDrop, batched_writer};
-use super::{AgentServer, ServeError, ServerOptions, TlsFiles, bind, shutdown_signal};
+use super::logging::init_logging;
+use super::transport::listen;
+use super::{AgentServer, ServeError, ServerOptions, TlsFiles, shutdown_signal};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
 use crate::registry::{Registry, RegistryBuilder};
@@ -31,14 +30,7 @@ pub const DEFAULT_PROMETHEUS_PORT: u16 = 9090;
 /// flag, so that the key stays out of process listings).
 pub const SEAL_KEY_ENV: &str = "FLYTE_AGENT_SEAL_KEY";
 
-/// How the server writes its logs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
+pub use super::logging::LogFormat;
 
 /// Flags of an agent server. Each may also be set by an environment variable.
 /// Defaults are those of [`ServerOptions::default`].
@@ -133,6 +125,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FLYTE_AGENT_READ_TIMEOUT", default_value_t = ServerOptions::default().read_timeout.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     pub read_timeout: u64,
+    /// Whether, under load, a connection's answers are written in batches:
+    /// less CPU per request, a longer tail of latencies. `false` writes each
+    /// answer at once.
+    #[arg(long, env = "FLYTE_AGENT_BATCH_ANSWERS", value_name = "true|false",
+          default_value_t = ServerOptions::default().batch_answers, action = clap::ArgAction::Set)]
+    pub batch_answers: bool,
     /// Seconds a shutdown keeps serving, with health checks answering
     /// NOT_SERVING, before it stops accepting (give Kubernetes time to take
     /// the pod out of its Service).
@@ -192,7 +190,7 @@ pub struct ServeArgs {
     /// configuration they give (each flag's value and where it came from),
     /// and exit without serving: exit status 0 when the server would start
     /// with them, 2 for a wrong flag, 1 for agents that cannot be served
-    /// together or TLS files that cannot be read.
+    /// together, or TLS files or sealing keys that cannot be read or used.
     #[arg(long)]
     pub check_config: bool,
 }
@@ -249,6 +247,7 @@ impl ServeArgs {
             idempotency_store: self.idempotency_store.clone(),
             idempotency_store_failure: self.idempotency_store_failure,
             read_timeout: Duration::from_secs(self.read_timeout),
+            batch_answers: self.batch_answers,
             drain_delay: Duration::from_secs(self.drain_delay),
             shutdown_grace: Duration::from_secs(self.shutdown_grace),
             tls: self.tls_files(),
@@ -341,11 +340,12 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
     let _logs_written_on_return = init_logging(args.log_format)?;
     let registry = registry.collected().build()?;
     if args.check_config {
-        // The TLS files are read as a start reads them.
+        // The TLS files and the sealing keys are read as a start reads them.
         args.tls_files()
             .as_ref()
             .map(TlsFiles::config)
             .transpose()?;
+        args.seal()?;
         print!("{}", effective_config(&args, &matches, &registry));
         return Ok(());
     }
@@ -355,7 +355,7 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
             "--modules ignored: the agents are compiled into this binary"
         );
     }
-    let (grpc, metrics) = listen(&args).await?;
+    let (grpc, metrics) = listen(args.host, args.port, args.prometheus_port).await?;
     for agent in registry.agents() {
         let categories: Vec<String> = agent
             .task_categories
@@ -442,66 +442,6 @@ fn effective_config(args: &ServeArgs, matches: &ArgMatches, registry: &Registry)
     out
 }
 
-/// Opens the gRPC and metrics ports on `--host`, or on `[::]` falling back
-/// to `0.0.0.0` where IPv6 is off.
-async fn listen(args: &ServeArgs) -> Result<(TcpListener, TcpListener), ServeError> {
-    let hosts = match args.host {
-        Some(host) => vec![host],
-        None => vec![
-            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        ],
-    };
-    let mut last_error = None;
-    for host in hosts {
-        let grpc = match bind(SocketAddr::new(host, args.port)).await {
-            Ok(grpc) => grpc,
-            Err(error) => {
-                last_error = Some(error);
-                continue;
-            }
-        };
-        let metrics = bind(SocketAddr::new(host, args.prometheus_port)).await?;
-        return Ok((grpc, metrics));
-    }
-    Err(last_error.expect("at least one host was tried"))
-}
-
-/// Logs to stderr in `format`, filtered by `RUST_LOG` (`info` by default).
-///
-/// Lines are written in batches by a thread of their own
-/// ([`super::log_writer`]): a request never waits on stderr, and a busy
-/// server writes many lines per system call. The guard answered writes what
-/// is left when dropped.
-fn init_logging(format: LogFormat) -> std::io::Result<WrittenOnDrop> {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (stderr, written) = batched_writer(std::io::stderr()).map_err(|error| {
-        std::io::Error::new(
-            error.kind(),
-            format!(
-                "cannot start the thread that writes the logs: {error}; check the \
-                 process's limits on threads and memory (ulimit -u, the container's)"
-            ),
-        )
-    })?;
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_timer(super::log_time::Rfc3339Micros)
-        .with_writer(stderr);
-    let _ = match format {
-        LogFormat::Text => logs
-            .fmt_fields(super::log_fields::PlainFields)
-            .with_ansi(std::io::stderr().is_terminal())
-            .event_format(super::log_line::TextLine::new(
-                super::log_time::Rfc3339Micros,
-            ))
-            .try_init(),
-        LogFormat::Json => logs.json().with_current_span(true).try_init(),
-    };
-    Ok(written)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,6 +494,16 @@ mod tests {
         let options = parse(&["agent-server"]).options();
         assert_eq!(options.idempotency_store, StoreLocation::Memory);
         assert_eq!(options.idempotency_store_failure, OnStoreFailure::Closed);
+    }
+
+    #[test]
+    fn answers_are_batched_unless_told_otherwise() {
+        assert!(parse(&["agent-server"]).options().batch_answers);
+        let unbatched = parse(&["agent-server", "--batch-answers", "false"]);
+        assert!(!unbatched.options().batch_answers);
+        let error = ServeArgs::try_parse_from(["agent-server", "--batch-answers", "sometimes"])
+            .unwrap_err();
+        assert!(error.to_string().contains("--batch-answers"), "{error}");
     }
 
     #[test]

@@ -240,7 +240,7 @@ pub(super) fn metrics_query(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::captured_output::CapturedOutput;
+    use crate::server::logging::CapturedOutput;
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
 

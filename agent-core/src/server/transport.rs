@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -34,14 +34,16 @@ pub(crate) struct Shutdown<F> {
 /// metrics on `metrics` when given, until `shutdown.signal` resolves; then
 /// reports `NOT_SERVING`, goes on serving for the drain delay, stops
 /// accepting and lets the requests in flight finish, for the grace period
-/// at most. Under load, a connection's answers are written in batches (see
-/// [`batching`](super::batching)); a connection closing waits for its peer
-/// to close too (see [`lingering_close`](super::lingering_close)).
+/// at most. Under load, a connection's answers are written in batches when
+/// `batch_answers` (see [`batching`](super::batching)); a connection
+/// closing waits for its peer to close too (see
+/// [`lingering_close`](super::lingering_close)).
 pub(crate) async fn serve(
     routes: AgentRoutes,
     grpc: TcpListener,
     metrics: Option<TcpListener>,
     tls: Option<ServerTlsConfig>,
+    batch_answers: bool,
     shutdown: Shutdown<impl Future<Output = ()> + Send + 'static>,
 ) -> Result<(), ServeError> {
     let mut server = tonic::transport::Server::builder();
@@ -85,7 +87,7 @@ pub(crate) async fn serve(
             tracing::info!("shutting down: finishing the requests in flight");
         }
     };
-    let answers_due = AnswersDue::default();
+    let answers_due = AnswersDue::new(batch_answers);
     let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true)).map_ok({
         let answers_due = answers_due.clone();
         move |connection| LingeringClose::new(answers_due.batch_writes(connection))
@@ -141,6 +143,35 @@ pub async fn bind(address: SocketAddr) -> Result<TcpListener, ServeError> {
     TcpListener::bind(address)
         .await
         .map_err(|source| ServeError::Bind { address, source })
+}
+
+/// Opens the gRPC and metrics ports on `host`, or, when none is given, on
+/// `[::]`, falling back to `0.0.0.0` where IPv6 is off.
+pub(crate) async fn listen(
+    host: Option<IpAddr>,
+    grpc_port: u16,
+    metrics_port: u16,
+) -> Result<(TcpListener, TcpListener), ServeError> {
+    let hosts = match host {
+        Some(host) => vec![host],
+        None => vec![
+            IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        ],
+    };
+    let mut last_error = None;
+    for host in hosts {
+        let grpc = match bind(SocketAddr::new(host, grpc_port)).await {
+            Ok(grpc) => grpc,
+            Err(error) => {
+                last_error = Some(error);
+                continue;
+            }
+        };
+        let metrics = bind(SocketAddr::new(host, metrics_port)).await?;
+        return Ok((grpc, metrics));
+    }
+    Err(last_error.expect("at least one host was tried"))
 }
 
 /// Resolves on SIGTERM (what Kubernetes sends) or Ctrl-C.

@@ -44,14 +44,6 @@ impl SqlQueryConfig {
         self
     }
 
-    /// Sets the inline limits: results over `rows` rows or `bytes` bytes are
-    /// written as a CSV file.
-    pub fn inline_limits(mut self, rows: usize, bytes: usize) -> Self {
-        self.inline_max_rows = rows;
-        self.inline_max_bytes = bytes;
-        self
-    }
-
     /// The configuration the environment gives: the default database from
     /// `SQL_QUERY_DATABASE` (none when unset), the jobs database from
     /// `SQL_QUERY_JOBS_DATABASE` (`flyte-sql-query-jobs.sqlite3` in the

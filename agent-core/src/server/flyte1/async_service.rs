@@ -8,33 +8,16 @@ use futures::future::BoxFuture;
 use tonic::{Request, Response, Status};
 
 use super::convert;
-use crate::dispatch::{Dispatcher, Job, Operation};
+use crate::LogsQuery;
+use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
 use crate::server::shared::{Shared, metrics_query};
 use crate::server::status;
-use crate::{Connection, LogsQuery};
 
 /// Serves the async agents of a registry over Flyte 1.
 pub(crate) struct AsyncAgentHandler {
     pub(crate) shared: Arc<Shared>,
-}
-
-/// The job a get, delete, metrics or logs request names; only a get sends
-/// the output prefix (empty for the others).
-fn job(
-    category: Option<admin::TaskCategory>,
-    task_type: String,
-    resource_meta: Vec<u8>,
-    output_prefix: String,
-) -> Result<Job, Status> {
-    Ok(Job {
-        category: convert::requested_category(category, task_type)
-            .map_err(status::from_agent_error)?,
-        resource_meta,
-        connection: Connection::default(),
-        output_prefix,
-    })
 }
 
 #[tonic::async_trait]
@@ -67,12 +50,13 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::GetTaskResponse>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let job = job(
+        let job = convert::job(
             request.task_category,
             request.task_type,
             request.resource_meta,
             request.output_prefix,
-        )?;
+        )
+        .map_err(status::from_agent_error)?;
         let resource = self
             .shared
             .observe_job(job, Operation::Get, Dispatcher::get)
@@ -89,12 +73,13 @@ impl AsyncAgentService for AsyncAgentHandler {
     ) -> Result<Response<admin::DeleteTaskResponse>, Status> {
         let request = request.into_inner();
         #[allow(deprecated)]
-        let job = job(
+        let job = convert::job(
             request.task_category,
             request.task_type,
             request.resource_meta,
             String::new(),
-        )?;
+        )
+        .map_err(status::from_agent_error)?;
         self.shared
             .observe_job(job, Operation::Delete, Dispatcher::delete)
             .await?;
@@ -113,12 +98,13 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.step,
         );
         #[allow(deprecated)]
-        let job = job(
+        let job = convert::job(
             request.task_category,
             request.task_type,
             request.resource_meta,
             String::new(),
-        )?;
+        )
+        .map_err(status::from_agent_error)?;
         let results = self
             .shared
             .observe_job(job, Operation::GetMetrics, |dispatcher, job| {
@@ -142,12 +128,13 @@ impl AsyncAgentService for AsyncAgentHandler {
             token: request.token,
         };
         #[allow(deprecated)]
-        let job = job(
+        let job = convert::job(
             request.task_category,
             request.task_type,
             request.resource_meta,
             String::new(),
-        )?;
+        )
+        .map_err(status::from_agent_error)?;
         let logs = self
             .shared
             .observe_job(job, Operation::GetLogs, |dispatcher, job| {

@@ -4,11 +4,12 @@
 //! deprecated `supported_task_types` list.
 
 use crate::context::ExecutionMetadata;
+use crate::dispatch::Job;
 use crate::proto::flyteidl::{admin, core};
 use crate::registry::AgentMetadata;
 use crate::resource::ResourceParts;
 use crate::server::shared::usable_template;
-use crate::{AgentError, Phase, TaskCategory, TaskContext};
+use crate::{AgentError, Connection, Phase, TaskCategory, TaskContext};
 
 /// The task a `CreateTaskRequest` describes, boxed for the dispatcher.
 ///
@@ -66,12 +67,30 @@ fn execution(metadata: admin::TaskExecutionMetadata) -> ExecutionMetadata {
     }
 }
 
+/// The job a get, delete, metrics or logs request names; only a get sends
+/// the output prefix (empty for the others).
+///
+/// Fails with `INVALID_ARGUMENT` when it names no task type.
+pub(super) fn job(
+    category: Option<admin::TaskCategory>,
+    task_type: String,
+    resource_meta: Vec<u8>,
+    output_prefix: String,
+) -> Result<Job, AgentError> {
+    Ok(Job {
+        category: requested_category(category, task_type)?,
+        resource_meta,
+        connection: Connection::default(),
+        output_prefix,
+    })
+}
+
 /// The category a get, delete, metrics or logs request names:
 /// `task_category`, or the deprecated `task_type` string (version 0) when
 /// the category is absent or empty.
 ///
 /// Fails with `INVALID_ARGUMENT` when it names none.
-pub(super) fn requested_category(
+fn requested_category(
     category: Option<admin::TaskCategory>,
     task_type: String,
 ) -> Result<TaskCategory, AgentError> {
@@ -148,7 +167,7 @@ pub(super) fn log_bodies(
     lines: Vec<String>,
     body_bytes: usize,
 ) -> Vec<admin::GetTaskLogsResponseBody> {
-    super::super::log_chunks::chunks(lines, body_bytes)
+    super::super::task_logs::chunks(lines, body_bytes)
         .into_iter()
         .map(|lines| admin::GetTaskLogsResponseBody {
             structured_lines: lines

@@ -13,22 +13,22 @@ use crate::proto::flyteidl::service::agent_metadata_service_server::AgentMetadat
 use crate::server::status;
 
 /// Answers what agents a registry holds, over Flyte 1.
-pub(crate) struct MetadataHandler {
+pub(crate) struct AgentMetadataHandler {
     /// The answer to `ListAgents`, built once.
     agents: Vec<admin::Agent>,
     registry: Arc<Registry>,
 }
 
-impl MetadataHandler {
+impl AgentMetadataHandler {
     /// A handler for the agents of `registry`.
     pub(crate) fn new(registry: Arc<Registry>) -> Self {
         let agents = registry.agents().iter().map(convert::agent).collect();
-        MetadataHandler { agents, registry }
+        AgentMetadataHandler { agents, registry }
     }
 }
 
 #[tonic::async_trait]
-impl AgentMetadataService for MetadataHandler {
+impl AgentMetadataService for AgentMetadataHandler {
     async fn get_agent(
         &self,
         request: Request<admin::GetAgentRequest>,

@@ -47,7 +47,7 @@ pub(crate) fn add_services(
     .max_encoding_message_size(max_message_bytes);
     let registry = Arc::clone(shared.dispatcher.registry());
     let metadata_service =
-        AgentMetadataServiceServer::new(metadata_service::MetadataHandler::new(registry))
+        AgentMetadataServiceServer::new(metadata_service::AgentMetadataHandler::new(registry))
             .max_decoding_message_size(max_message_bytes)
             .max_encoding_message_size(max_message_bytes);
     routes

@@ -164,19 +164,28 @@ proptest! {
 
     #[test]
     #[allow(deprecated)]
-    fn get_and_delete_requests_name_a_category_or_are_refused(
-        bytes in wire_bytes(get_seed()),
-    ) {
+    fn get_and_delete_requests_name_a_job_or_are_refused(bytes in wire_bytes(get_seed())) {
         if let Ok(request) = admin::GetTaskRequest::decode(bytes.as_slice()) {
-            match convert::requested_category(request.task_category, request.task_type) {
-                Ok(category) => prop_assert!(!category.name.is_empty()),
+            match convert::job(
+                request.task_category,
+                request.task_type,
+                request.resource_meta,
+                request.output_prefix,
+            ) {
+                Ok(job) => prop_assert!(!job.category.name.is_empty()),
                 Err(error) => refused(&error)?,
             }
         }
-        if let Ok(request) = admin::DeleteTaskRequest::decode(bytes.as_slice())
-            && let Err(error) = convert::requested_category(request.task_category, request.task_type)
-        {
-            refused(&error)?;
+        if let Ok(request) = admin::DeleteTaskRequest::decode(bytes.as_slice()) {
+            let converted = convert::job(
+                request.task_category,
+                request.task_type,
+                request.resource_meta,
+                String::new(),
+            );
+            if let Err(error) = converted {
+                refused(&error)?;
+            }
         }
     }
 }

@@ -154,7 +154,7 @@ pub(super) fn log_bodies(
     lines: Vec<String>,
     body_bytes: usize,
 ) -> Vec<connector::GetTaskLogsResponseBody> {
-    super::super::log_chunks::chunks(lines, body_bytes)
+    super::super::task_logs::chunks(lines, body_bytes)
         .into_iter()
         .map(|lines| connector::GetTaskLogsResponseBody {
             lines: lines

@@ -156,7 +156,7 @@ fn escaped_in_quotes(byte: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::captured_output::CapturedOutput;
+    use crate::server::logging::CapturedOutput;
     use tracing_subscriber::fmt::format::DefaultFields;
     use tracing_subscriber::layer::SubscriberExt;
 

@@ -91,8 +91,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::captured_output::CapturedOutput;
-    use crate::server::log_fields::PlainFields;
+    use crate::server::logging::CapturedOutput;
+    use crate::server::logging::fields::PlainFields;
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt;
 
@@ -143,13 +143,13 @@ mod tests {
         let lines: Vec<&str> = ours.lines().collect();
         assert_eq!(
             lines[2],
-            "2026-11-28T12:00:00.000000Z  INFO agent_core::server::log_line::tests: done \
+            "2026-11-28T12:00:00.000000Z  INFO agent_core::server::logging::line::tests: done \
              task_type=\"bq\" operation=create"
         );
         assert_eq!(
             lines[5],
             "2026-11-28T12:00:00.000000Z  INFO agent_call{task_type=\"bq\"}:empty: \
-             agent_core::server::log_line::tests: in spans x=2"
+             agent_core::server::logging::line::tests: in spans x=2"
         );
     }
 }

@@ -57,7 +57,7 @@ pub(super) struct BatchedWriter {
 }
 
 /// Writes what is left and stops the writing thread when dropped.
-pub(super) struct WrittenOnDrop {
+pub(crate) struct WrittenOnDrop {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
@@ -169,7 +169,7 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
-    use crate::server::captured_output::CapturedOutput;
+    use crate::server::logging::CapturedOutput;
 
     #[test]
     fn every_line_is_written_in_order_by_the_time_the_guard_drops() {
