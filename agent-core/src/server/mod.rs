@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
-use crate::dispatch::{DEFAULT_ANSWER_TTL, DEFAULT_MAX_INLINE_OUTPUT_BYTES, Dispatcher};
+use crate::dispatch::{DEFAULT_IDEMPOTENCY_TTL, DEFAULT_MAX_INLINE_OUTPUT_BYTES, Dispatcher};
 use crate::guard::{
     Guard, GuardLimits, GuardStore, MemoryGuardStore, OnStoreFailure, RedisGuardStore, StoreError,
     StoreLocation,
@@ -94,7 +94,7 @@ impl Default for ServerOptions {
             metrics_prefix: metrics::DEFAULT_METRICS_PREFIX.to_string(),
             max_message_bytes: 4 * 1024 * 1024,
             max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
-            idempotency_ttl: DEFAULT_ANSWER_TTL,
+            idempotency_ttl: DEFAULT_IDEMPOTENCY_TTL,
             guard_limits: GuardLimits::default(),
             idempotency_store: StoreLocation::default(),
             idempotency_store_failure: OnStoreFailure::default(),
@@ -219,7 +219,7 @@ impl AgentServer {
         let mut dispatcher = Dispatcher::new(Arc::clone(&self.registry))
             .guard(guard)
             .limits(self.options.limits)
-            .answer_ttl(self.options.idempotency_ttl)
+            .idempotency_ttl(self.options.idempotency_ttl)
             .storage(self.storage.clone())
             .max_inline_output_bytes(self.options.max_inline_output_bytes);
         if let Some(seal) = &self.seal {

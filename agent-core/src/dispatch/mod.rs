@@ -35,7 +35,7 @@ use detached::detached;
 use outputs::LargeOutputs;
 
 /// How long a create's or delete's answer is reused by default.
-pub const DEFAULT_ANSWER_TTL: Duration = Duration::from_secs(3600);
+pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(3600);
 
 /// The largest encoded outputs answered inline by default: half of the
 /// 4 MiB Propeller's gRPC client accepts, leaving room for the rest of the
@@ -110,7 +110,7 @@ pub enum Started {
 pub struct Dispatcher {
     registry: Arc<Registry>,
     guard: Guard,
-    answer_ttl: Duration,
+    idempotency_ttl: Duration,
     slots: Arc<Slots>,
     storage: Storage,
     max_inline_output_bytes: usize,
@@ -119,14 +119,14 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// A dispatcher for `registry`, with an in-memory guard, the default
-    /// [`CallLimits`], [`DEFAULT_ANSWER_TTL`],
+    /// [`CallLimits`], [`DEFAULT_IDEMPOTENCY_TTL`],
     /// [`DEFAULT_MAX_INLINE_OUTPUT_BYTES`] and [`Storage::default`].
     pub fn new(registry: Arc<Registry>) -> Self {
         let slots = Slots::new(CallLimits::default(), registry.categories());
         Dispatcher {
             registry,
             guard: Guard::default(),
-            answer_ttl: DEFAULT_ANSWER_TTL,
+            idempotency_ttl: DEFAULT_IDEMPOTENCY_TTL,
             slots: Arc::new(slots),
             storage: Storage::default(),
             max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
@@ -148,8 +148,8 @@ impl Dispatcher {
     }
 
     /// Reuses a create's or delete's answer for `ttl`.
-    pub fn answer_ttl(mut self, ttl: Duration) -> Self {
-        self.answer_ttl = ttl;
+    pub fn idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.idempotency_ttl = ttl;
         self
     }
 
@@ -300,7 +300,7 @@ impl Dispatcher {
         );
         async move {
             let resource_meta = match key {
-                Some(key) => self.guarded(key, self.answer_ttl, call).await,
+                Some(key) => self.guarded(key, self.idempotency_ttl, call).await,
                 None => call.await,
             }?;
             Ok(self.sealed(category, resource_meta))
@@ -336,7 +336,7 @@ impl Dispatcher {
         async move {
             match key {
                 Some(key) => {
-                    let ttl = self.answer_ttl.min(SYNC_RESULT_TTL);
+                    let ttl = self.idempotency_ttl.min(SYNC_RESULT_TTL);
                     self.guarded(key, ttl, call).await
                 }
                 None => call.await,
@@ -390,7 +390,7 @@ impl Dispatcher {
             Ok(Vec::new())
         });
         match key {
-            Some(key) => self.guarded(key, self.answer_ttl, call).await.map(drop),
+            Some(key) => self.guarded(key, self.idempotency_ttl, call).await.map(drop),
             None => call.await.map(drop),
         }
     }
