@@ -390,7 +390,10 @@ impl Dispatcher {
             Ok(Vec::new())
         });
         match key {
-            Some(key) => self.guarded(key, self.idempotency_ttl, call).await.map(drop),
+            Some(key) => self
+                .guarded(key, self.idempotency_ttl, call)
+                .await
+                .map(drop),
             None => call.await.map(drop),
         }
     }
