@@ -10,6 +10,11 @@ use tonic::transport::Channel;
 use crate::recorder::Recorder;
 use crate::workload::{Workload, first_execution};
 
+/// How long past the run's end a round may still wait for its answers: a
+/// server that stopped answering ends the run with errors, not the load
+/// generator waiting forever.
+pub const STALL_GRACE: Duration = Duration::from_secs(5);
+
 /// What a run saw, over every worker.
 #[derive(Debug)]
 pub struct Tally {
@@ -22,7 +27,8 @@ pub struct Tally {
 /// Runs `workload` with `concurrency` workers over `channels` (worker `i`
 /// on channel `i % channels.len()`), each call with `call_deadline` when
 /// given, for `duration`: no round starts after it, the rounds in flight
-/// finish.
+/// finish, within [`STALL_GRACE`] (a round still waiting then counts as an
+/// error and its worker stops).
 pub async fn run(
     channels: &[Channel],
     concurrency: usize,
@@ -40,10 +46,17 @@ pub async fn run(
             let executions = Arc::clone(&executions);
             tokio::spawn(async move {
                 let mut recorder = Recorder::default();
+                let given_up = tokio::time::Instant::from_std(ends + STALL_GRACE);
                 while Instant::now() < ends {
-                    workload
-                        .round(&mut grpc, call_deadline, &executions, &mut recorder)
-                        .await;
+                    let round =
+                        workload.round(&mut grpc, call_deadline, &executions, &mut recorder);
+                    if tokio::time::timeout_at(given_up, round).await.is_err() {
+                        recorder.error(&format!(
+                            "no answer {} s after the run's end: the server stopped answering",
+                            STALL_GRACE.as_secs()
+                        ));
+                        break;
+                    }
                 }
                 recorder
             })

@@ -80,7 +80,7 @@ struct Args {
     /// Instead of a run: call ListAgents every millisecond until it is
     /// answered, for at most this many seconds, then print the Unix time of
     /// the answer in nanoseconds (to time a server's start).
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     probe_ready: Option<u64>,
 }
 
@@ -244,8 +244,9 @@ async fn workload(
     })
 }
 
-/// Starts a job with one CreateTask (with `deadline` when given) and
-/// answers its metadata.
+/// Starts a job with one CreateTask (with `deadline` when given, and
+/// given up after [`load::STALL_GRACE`] without it) and answers its
+/// metadata.
 async fn start_job(
     requests: &Requests,
     channel: &Channel,
@@ -255,8 +256,17 @@ async fn start_job(
     let create = requests
         .create()
         .stamp(workload::first_execution().load(std::sync::atomic::Ordering::Relaxed));
-    let answer = unary(&mut grpc, &path(requests.create_path()), create, deadline)
+    let waited = deadline.unwrap_or(load::STALL_GRACE);
+    let create_path = path(requests.create_path());
+    let answer = unary(&mut grpc, &create_path, create, deadline);
+    let answer = tokio::time::timeout(waited, answer)
         .await
+        .unwrap_or_else(|_| {
+            Err(tonic::Status::deadline_exceeded(format!(
+                "no answer within {} s",
+                waited.as_secs_f64()
+            )))
+        })
         .map_err(|status| BenchError::Setup {
             call: "CreateTask",
             status,
@@ -268,7 +278,8 @@ async fn start_job(
 }
 
 /// Calls ListAgents (or ListConnectors) every millisecond until it is
-/// answered, and answers the Unix time of the answer in nanoseconds.
+/// answered, and answers the Unix time of the answer in nanoseconds; a
+/// call still unanswered when the `seconds` are up is given up.
 async fn probe_ready(endpoint: &Endpoint, args: &Args, seconds: u64) -> Result<String, BenchError> {
     let requests = Requests::new(args.protocol, "");
     let list_path = path(requests.list_path());
@@ -276,17 +287,17 @@ async fn probe_ready(endpoint: &Endpoint, args: &Args, seconds: u64) -> Result<S
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let endpoint = endpoint.clone().connect_timeout(Duration::from_millis(100));
     while Instant::now() < deadline {
-        if let Ok(channel) = endpoint.connect().await {
+        let answered = async {
+            let channel = endpoint.connect().await.ok()?;
             let mut grpc = Grpc::new(channel);
-            if unary(&mut grpc, &list_path, body.clone(), None)
-                .await
-                .is_ok()
-            {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap_or_default();
-                return Ok(now.as_nanos().to_string());
-            }
+            unary(&mut grpc, &list_path, body.clone(), None).await.ok()
+        };
+        let within = tokio::time::Instant::from_std(deadline);
+        if let Ok(Some(_)) = tokio::time::timeout_at(within, answered).await {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            return Ok(now.as_nanos().to_string());
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

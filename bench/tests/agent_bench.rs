@@ -195,6 +195,65 @@ async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
     assert!(stderr.contains("cannot connect to 127.0.0.1:1"), "{stderr}");
 }
 
+/// The address of a server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((connection, _)) = listener.accept().await {
+            held.push(connection);
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_stops_answering_ends_the_run_with_errors_not_a_hang() {
+    let addr = silent_server().await;
+    let run = [
+        "--addr",
+        &addr,
+        "--rpc",
+        "create",
+        "--duration",
+        "0.2",
+        "--json",
+    ];
+    let setup = ["--addr", &addr, "--rpc", "get", "--duration", "0.2"];
+    let probe = ["--addr", &addr, "--probe-ready", "1"];
+    let ((ran, stdout, stderr), (set_up, _, setup_error), (probed, _, probe_error)) =
+        tokio::join!(agent_bench(&run), agent_bench(&setup), agent_bench(&probe));
+
+    assert!(ran, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["requests"], 0, "{report}");
+    assert!(report["errors"].as_u64().unwrap() > 0, "{report}");
+    assert!(
+        report["error_kinds"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|kind| kind.contains("the server stopped answering")),
+        "{report}"
+    );
+    assert!(!set_up);
+    assert!(
+        setup_error.contains("CreateTask before the run failed")
+            && setup_error.contains("no answer within 5 s"),
+        "{setup_error}"
+    );
+    assert!(!probed);
+    assert!(
+        probe_error.contains("did not answer within 1 s"),
+        "{probe_error}"
+    );
+
+    let (ok, _, stderr) = agent_bench(&["--addr", &addr, "--probe-ready", "0"]).await;
+    assert!(!ok);
+    assert!(stderr.contains("--probe-ready"), "{stderr}");
+}
+
 /// Runs `agent-bench` for a tenth of a second of ListAgents against `addr`,
 /// its stdout `stdout`; answers its exit success and stderr.
 async fn with_stdout(addr: &str, stdout: impl Into<Stdio>) -> (bool, String) {
