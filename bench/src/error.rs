@@ -17,7 +17,7 @@ pub enum BenchError {
     },
     /// A request the run needs before it starts (the CreateTask whose
     /// metadata GetTask and DeleteTask send) failed.
-    #[error("{call} before the run failed: {status}")]
+    #[error("{call} before the run failed: {status}{hint}", hint = task_type_hint(status))]
     Setup {
         /// The call.
         call: &'static str,
@@ -32,4 +32,14 @@ pub enum BenchError {
         /// How long it was given.
         seconds: u64,
     },
+}
+
+/// What to do when the server has no agent for the task type asked.
+fn task_type_hint(status: &tonic::Status) -> &'static str {
+    if status.code() == tonic::Code::NotFound {
+        "; the default task types are bench-agent-server's: name one the server has with \
+         --task-type"
+    } else {
+        ""
+    }
 }

@@ -186,7 +186,9 @@ async fn wrong_flags_and_unknown_task_types_are_clear_errors() {
         agent_bench(&["--addr", &addr, "--rpc", "get", "--task-type", "nope"]).await;
     assert!(!ok);
     assert!(
-        stderr.contains("CreateTask before the run failed") && stderr.contains("nope"),
+        stderr.contains("CreateTask before the run failed")
+            && stderr.contains("nope")
+            && stderr.contains("--task-type"),
         "{stderr}"
     );
 
