@@ -7,10 +7,6 @@ use agent_core::Phase;
 
 use crate::client::Protocol;
 
-/// How long a server may take to answer a call before agentctl gives up,
-/// for every call but a sync run (which `run --timeout` bounds).
-pub const CALL_TIMEOUT_SECS: u64 = 60;
-
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -31,6 +27,9 @@ pub enum CliError {
         status: tonic::Status,
         /// Whether the connection uses TLS.
         tls: bool,
+        /// The deadline agentctl gave the call, in seconds; `None` for
+        /// ExecuteTaskSync, which has none (`run --timeout` bounds it).
+        deadline_secs: Option<u64>,
     },
 
     /// The server answered something the protocol does not allow.
@@ -56,6 +55,7 @@ pub enum CliError {
 
     /// An argument's contents are wrong: a JSON that does not parse, an input
     /// of the wrong type, an unreadable file, an address that is no URI.
+    /// Exits 2, as a flag clap rejects does.
     #[error("{0}")]
     Usage(String),
 
@@ -107,9 +107,11 @@ impl CliError {
         CliError::Usage(message.to_string())
     }
 
-    /// The exit status of a command that failed with this error.
+    /// The exit status of a command that failed with this error: 2 for a
+    /// usage error, as for the flags clap rejects.
     pub fn exit_code(&self) -> u8 {
         match self {
+            CliError::Usage(_) => 2,
             CliError::JobFailed { .. } => 3,
             CliError::Stopped {
                 reason: StopReason::TimedOut(_),
@@ -131,6 +133,7 @@ impl CliError {
             rpc,
             status,
             tls,
+            deadline_secs,
         } = self
         else {
             return match self {
@@ -178,9 +181,28 @@ impl CliError {
             (Code::InvalidArgument, _) => "check --inputs, --custom, --sql and --template; a \
                                            sync agent runs with `agentctl run`"
                 .to_owned(),
-            (Code::DeadlineExceeded | Code::Cancelled, _) => {
-                format!("the server did not answer within {CALL_TIMEOUT_SECS} s; is it overloaded?")
-            }
+            (Code::DeadlineExceeded, _) => match deadline_secs {
+                Some(secs) => format!(
+                    "the call ran past a deadline: the {secs} s agentctl gives {call}, or the \
+                     server's own limit on one agent call (`--call-timeout` of agent-server); \
+                     is the server overloaded, or its agent slow?"
+                ),
+                None => format!(
+                    "agentctl gives {call} no deadline (`run --timeout` bounds it), so the \
+                     server's own limit on one agent call ran out (`--call-timeout` of \
+                     agent-server): raise it, or make the agent faster"
+                ),
+            },
+            (Code::Cancelled, _) => match deadline_secs {
+                Some(secs) => format!(
+                    "agentctl gives up on {call} after {secs} s (or the server cancelled it); \
+                     is the server overloaded, or its agent slow?"
+                ),
+                None => format!(
+                    "agentctl gives {call} no deadline, so the server (or a proxy before it) \
+                     cancelled the call: its log may say why"
+                ),
+            },
             (Code::Internal | Code::Unknown, _) => {
                 "the agent failed: the server's log has the details".to_owned()
             }
@@ -245,6 +267,7 @@ mod tests {
             rpc,
             status: tonic::Status::new(code, "the message"),
             tls: false,
+            deadline_secs: (rpc != "SyncAgentService.ExecuteTaskSync").then_some(60),
         }
     }
 
@@ -273,6 +296,41 @@ mod tests {
             hint.contains("cargo run -p agent-examples --bin agent-server"),
             "{hint}"
         );
+    }
+
+    #[test]
+    fn deadline_hints_name_the_deadlines_that_apply() {
+        use tonic::Code;
+        let hint = |code, rpc| rpc_error(code, rpc).hint().unwrap();
+        let timed = hint(Code::DeadlineExceeded, "AsyncAgentService.CreateTask");
+        assert!(
+            timed.contains("the 60 s agentctl gives CreateTask")
+                && timed.contains("--call-timeout"),
+            "{timed}"
+        );
+        let sync = hint(Code::DeadlineExceeded, "SyncAgentService.ExecuteTaskSync");
+        assert!(
+            sync.contains("agentctl gives ExecuteTaskSync no deadline")
+                && sync.contains("--call-timeout")
+                && !sync.contains("60 s"),
+            "{sync}"
+        );
+        let cancelled = hint(Code::Cancelled, "AsyncAgentService.GetTask");
+        assert!(
+            cancelled.contains("agentctl gives up on GetTask after 60 s"),
+            "{cancelled}"
+        );
+        let cancelled = hint(Code::Cancelled, "SyncAgentService.ExecuteTaskSync");
+        assert!(
+            cancelled.contains("no deadline") && !cancelled.contains("60 s"),
+            "{cancelled}"
+        );
+    }
+
+    #[test]
+    fn a_usage_error_exits_2() {
+        assert_eq!(CliError::usage("--interval 0: ...").exit_code(), 2);
+        assert_eq!(CliError::Other("...".into()).exit_code(), 1);
     }
 
     #[test]

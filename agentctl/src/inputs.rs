@@ -22,28 +22,24 @@ pub fn read_json(flag: &str, argument: &str) -> Result<Value, CliError> {
         .map_err(|e| CliError::usage(format!("{source}: not valid JSON: {e}")))
 }
 
-/// The task inputs of `--inputs` (none when not given), typed by the
-/// template's `declared` inputs when there are some.
+/// The task inputs of the JSON `given` by `--inputs` (none when not given),
+/// typed by the template's `declared` inputs when there are some.
 pub fn inputs(
-    argument: Option<&str>,
+    given: Option<&Value>,
     declared: Option<&VariableMap>,
 ) -> Result<LiteralMap, CliError> {
-    let value = match argument {
-        Some(argument) => read_json("--inputs", argument)?,
-        None => Value::Object(Default::default()),
-    };
-    json::inputs_from_json(&value, declared).map_err(|e| CliError::usage(format!("--inputs: {e}")))
+    let none = Value::Object(Default::default());
+    json::inputs_from_json(given.unwrap_or(&none), declared)
+        .map_err(|e| CliError::usage(format!("--inputs: {e}")))
 }
 
-/// The interface inputs a template declares for untyped `--inputs`: each
-/// input of the type its value is sent as, so that agents that read inputs
-/// through the interface (as flytekit's do) read them.
-pub fn declared_for(argument: Option<&str>) -> Result<Option<VariableMap>, CliError> {
-    let Some(argument) = argument else {
-        return Ok(None);
-    };
-    let Value::Object(inputs) = read_json("--inputs", argument)? else {
-        return Ok(None);
+/// The interface inputs a template declares for the untyped JSON `given`
+/// by `--inputs`: each input of the type its value is sent as, so that
+/// agents that read inputs through the interface (as flytekit's do) read
+/// them.
+pub fn declared_for(given: Option<&Value>) -> Option<VariableMap> {
+    let Some(Value::Object(inputs)) = given else {
+        return None;
     };
     let variables = inputs
         .iter()
@@ -55,7 +51,7 @@ pub fn declared_for(argument: Option<&str>) -> Result<Option<VariableMap>, CliEr
             (name.clone(), variable)
         })
         .collect();
-    Ok(Some(VariableMap { variables }))
+    Some(VariableMap { variables })
 }
 
 /// The template `custom` of `--custom`: a JSON object.
@@ -97,18 +93,19 @@ mod tests {
 
     #[test]
     fn untyped_inputs_get_the_interface_of_their_values() {
-        let argument = r#"{"x": 1, "tags": ["a"]}"#;
-        let declared = declared_for(Some(argument)).unwrap().unwrap();
+        let given = serde_json::json!({"x": 1, "tags": ["a"]});
+        let declared = declared_for(Some(&given)).unwrap();
         assert_eq!(
             json::type_name(declared.variables["tags"].r#type.as_ref().unwrap()),
             "list[STRING]"
         );
         // Typed by that interface, the inputs are what they are untyped.
         assert_eq!(
-            inputs(Some(argument), Some(&declared)).unwrap(),
-            inputs(Some(argument), None).unwrap()
+            inputs(Some(&given), Some(&declared)).unwrap(),
+            inputs(Some(&given), None).unwrap()
         );
-        assert_eq!(declared_for(None).unwrap(), None);
+        assert_eq!(declared_for(None), None);
+        assert_eq!(inputs(None, None).unwrap(), LiteralMap::default());
     }
 
     #[test]

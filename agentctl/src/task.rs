@@ -54,10 +54,16 @@ pub fn from_args(args: &TaskArgs) -> Result<TaskContext, CliError> {
             dialect: core::sql::Dialect::Undefined as i32,
         }));
     }
+    // Read once: `@FILE` may name a pipe, as `@/dev/stdin` does.
+    let given = args
+        .inputs
+        .as_deref()
+        .map(|argument| inputs::read_json("--inputs", argument))
+        .transpose()?;
     let declared = match &args.template {
         Some(_) => template.interface.as_ref().and_then(|i| i.inputs.clone()),
         None => {
-            let declared = inputs::declared_for(args.inputs.as_deref())?;
+            let declared = inputs::declared_for(given.as_ref());
             if let Some(declared) = &declared {
                 template.interface = Some(TypedInterface {
                     inputs: Some(declared.clone()),
@@ -67,7 +73,7 @@ pub fn from_args(args: &TaskArgs) -> Result<TaskContext, CliError> {
             declared
         }
     };
-    let task_inputs = inputs::inputs(args.inputs.as_deref(), declared.as_ref())?;
+    let task_inputs = inputs::inputs(given.as_ref(), declared.as_ref())?;
     let execution = execution(&template.r#type);
     Ok(TaskContext::new(template)
         .with_inputs(task_inputs)
@@ -196,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_template_file_is_typed_and_its_flags_win() {
-        let declared = inputs::declared_for(Some(r#"{"when": 1.5}"#)).unwrap();
+        let declared = inputs::declared_for(Some(&serde_json::json!({"when": 1.5})));
         let template = TaskTemplate {
             r#type: "timer".into(),
             task_type_version: 1,

@@ -14,7 +14,12 @@ use agent_core::resource::ResourceParts;
 use agent_core::{TaskCategory, TaskContext};
 use tonic::transport::Channel;
 
-use crate::error::{CALL_TIMEOUT_SECS, CliError};
+use crate::error::CliError;
+
+/// How long a server may take to answer a call before agentctl gives up
+/// (the call's gRPC deadline), for every call but ExecuteTaskSync, which
+/// `run --timeout` bounds.
+const CALL_TIMEOUT_SECS: u64 = 60;
 
 /// The protocol asked for on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -70,6 +75,15 @@ enum Call {
 }
 
 impl Call {
+    /// The deadline agentctl gives the call, in seconds: the one
+    /// [`request`] sets, which ExecuteTaskSync is sent without.
+    fn deadline_secs(self) -> Option<u64> {
+        match self {
+            Call::ExecuteTaskSync => None,
+            _ => Some(CALL_TIMEOUT_SECS),
+        }
+    }
+
     /// The call as `Service.Method` in `protocol`.
     fn name(self, protocol: Protocol) -> &'static str {
         match (protocol, self) {
@@ -182,6 +196,7 @@ impl Client {
                 rpc,
                 status,
                 tls: self.tls,
+                deadline_secs: call.deadline_secs(),
             },
             Failure::BadAnswer(message) => CliError::BadAnswer {
                 server: self.server.clone(),

@@ -34,21 +34,40 @@ pub async fn run(
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let task = task::from_args(&args.task)?;
     let output_prefix = task.output_prefix.clone();
+    let timeout_secs = args.timeout.unwrap_or_default();
     let mut interrupts = Interrupts::listen()?;
-    let sync = client.is_sync(&task.task_category()).await?;
-    let run = Run {
-        client,
-        progress: Progress::auto(),
-        task,
-        interval,
-        timeout_secs: args.timeout.unwrap_or_default(),
-    };
-    run.progress.start(run.task.task_type());
     let deadline = async {
         match timeout {
             Some(timeout) => tokio::time::sleep(timeout).await,
             None => std::future::pending().await,
         }
+    };
+    tokio::pin!(deadline);
+    let progress = Progress::auto();
+    progress.start(task.task_type());
+    // On Flyte 1 this may ask the server (ListAgents): Ctrl-C and
+    // `--timeout` stop the run there too, before anything is created.
+    let category = task.task_category();
+    let stopped_before = |reason| {
+        let outcome = "no job was created: the server had not yet answered ListAgents, which \
+                       says whether the agent is sync";
+        progress.finish(outcome);
+        CliError::Stopped {
+            reason,
+            outcome: outcome.to_owned(),
+        }
+    };
+    let sync = tokio::select! {
+        sync = client.is_sync(&category) => sync.inspect_err(|_| progress.finish("error"))?,
+        () = interrupts.next() => return Err(stopped_before(StopReason::Interrupted)),
+        () = &mut deadline => return Err(stopped_before(StopReason::TimedOut(timeout_secs))),
+    };
+    let run = Run {
+        client,
+        progress,
+        task,
+        interval,
+        timeout_secs,
     };
     let outcome = if sync {
         run.execute(deadline, &mut interrupts).await

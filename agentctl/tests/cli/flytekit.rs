@@ -254,7 +254,7 @@ async fn runs_the_sync_agent_with_typed_inputs_from_a_flytekit_template(server: 
     )
     .await
     .assert_failed(
-        1,
+        2,
         &[r#"input `x`: expected an integer (the template declares INTEGER), got "abc""#],
     );
     let mut wrong = inputs;
@@ -270,7 +270,7 @@ async fn runs_the_sync_agent_with_typed_inputs_from_a_flytekit_template(server: 
         ],
     )
     .await
-    .assert_failed(1, &[r#"input `colour`: expected one of "red", "green""#]);
+    .assert_failed(2, &[r#"input `colour`: expected one of "red", "green""#]);
 }
 
 async fn ctrl_c_deletes_the_job(server: &Pyflyte) {

@@ -503,13 +503,13 @@ async fn inputs_are_typed_by_the_template_and_checked() {
     agentctl(&addr, &["run", "--template", &file.arg(), "--inputs", r#"{"x": "abc"}"#])
         .await
         .assert_failed(
-            1,
+            2,
             &[r#"error: --inputs: input `x`: expected an integer (the template declares INTEGER), got "abc""#],
         );
     agentctl(&addr, &["run", "--template", &file.arg()])
         .await
         .assert_failed(
-            1,
+            2,
             &["input `x`: missing; the template declares it as INTEGER"],
         );
     agentctl(
@@ -517,7 +517,74 @@ async fn inputs_are_typed_by_the_template_and_checked() {
         &["create", "--task-type", "echo_async", "--inputs", "{x: 1}"],
     )
     .await
-    .assert_failed(1, &["error: --inputs: not valid JSON"]);
+    .assert_failed(2, &["error: --inputs: not valid JSON"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flag_of_the_wrong_value_is_a_usage_error_that_exits_2() {
+    // Found before any call: no server is needed.
+    let addr = closed_address();
+    let run = ["--protocol", "flyte1", "run", "--task-type", "echo_async"];
+    agentctl(&addr, &[&run[..], &["--interval", "0"]].concat())
+        .await
+        .assert_failed(
+            2,
+            &["error: --interval 0: give a positive number of seconds"],
+        );
+    agentctl("http://[", &["list"])
+        .await
+        .assert_failed(2, &["error: --addr http://[: http://[ is not a URI"]);
+    agentctl(
+        &addr,
+        &[
+            "--protocol",
+            "flyte1",
+            "delete",
+            "--task-type",
+            "echo_async",
+            "--meta",
+            "base64:!",
+        ],
+    )
+    .await
+    .assert_failed(2, &["error: --meta"]);
+    // As for a flag clap itself rejects.
+    agentctl(&addr, &["run", "--interval", "soon"])
+        .await
+        .assert_failed(2, &["--interval"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inputs_are_read_once_from_a_file_that_can_be_read_once() {
+    use tokio::io::AsyncWriteExt;
+    let (_server, _calls, addr) = start().await;
+    // A pipe, as `--inputs @/dev/stdin` or `--inputs @<(...)` reads: a
+    // second read finds it empty.
+    let mut child = command(
+        &addr,
+        &[
+            "run",
+            "--task-type",
+            "echo_async",
+            "--inputs",
+            "@/dev/stdin",
+        ],
+    )
+    .stdin(std::process::Stdio::piped())
+    .spawn()
+    .expect("start agentctl");
+    let mut stdin = child.stdin.take().expect("a piped stdin");
+    stdin.write_all(br#"{"x": 4}"#).await.unwrap();
+    drop(stdin);
+    let output = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("agentctl ends")
+        .expect("wait for agentctl");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let outputs: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("outputs as JSON");
+    assert_eq!(outputs, json!({"o0": 8}));
 }
 
 /// The server's `/metrics` page.

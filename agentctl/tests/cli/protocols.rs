@@ -3,6 +3,10 @@
 use std::sync::Arc;
 
 use agent_core::AgentServer;
+use agent_core::proto::flyteidl::admin;
+use agent_core::proto::flyteidl::service::agent_metadata_service_server::{
+    AgentMetadataService, AgentMetadataServiceServer,
+};
 use agent_core::proto::flyteidl2::connector::{
     self,
     connector_metadata_service_server::{ConnectorMetadataService, ConnectorMetadataServiceServer},
@@ -10,11 +14,12 @@ use agent_core::proto::flyteidl2::connector::{
 use agent_tests::agents::{Calls, registry};
 use serde_json::json;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic::{Request, Response, Status};
 
-use crate::support::agentctl;
+use crate::support::{Running, agentctl};
 
 /// A Flyte 2 metadata service listing one connector, as flyte-sdk's server
 /// would: a server that answers UNIMPLEMENTED to Flyte 1.
@@ -45,6 +50,30 @@ impl ConnectorMetadataService for Flyte2Only {
                 }],
             }],
         }))
+    }
+}
+
+/// A Flyte 1 metadata service that never answers ListAgents; it notifies
+/// `asked` each time one comes.
+struct SilentMetadata {
+    asked: Arc<Notify>,
+}
+
+#[tonic::async_trait]
+impl AgentMetadataService for SilentMetadata {
+    async fn get_agent(
+        &self,
+        _request: Request<admin::GetAgentRequest>,
+    ) -> Result<Response<admin::GetAgentResponse>, Status> {
+        Err(Status::not_found("no agent"))
+    }
+
+    async fn list_agents(
+        &self,
+        _request: Request<admin::ListAgentsRequest>,
+    ) -> Result<Response<admin::ListAgentsResponse>, Status> {
+        self.asked.notify_one();
+        std::future::pending().await
     }
 }
 
@@ -93,6 +122,38 @@ async fn a_server_of_neither_protocol_is_named_so() {
             &format!("hint: is {addr} an agent server?"),
         ],
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_or_the_timeout_while_asking_whether_the_agent_is_sync_creates_nothing() {
+    let asked = Arc::new(Notify::new());
+    let metadata = SilentMetadata {
+        asked: Arc::clone(&asked),
+    };
+    // No AsyncAgentService: a CreateTask would fail with UNIMPLEMENTED.
+    let addr =
+        serve(Server::builder().add_service(AgentMetadataServiceServer::new(metadata))).await;
+    let run = [
+        "--protocol",
+        "flyte1",
+        "run",
+        "--task-type",
+        "echo_async",
+        "--inputs",
+        r#"{"x": 1}"#,
+    ];
+    let running = Running::start(&addr, &run);
+    tokio::time::timeout(std::time::Duration::from_secs(30), asked.notified())
+        .await
+        .expect("agentctl asks ListAgents");
+    running.interrupt();
+    running.finish().await.assert_failed(
+        130,
+        &["error: interrupted; no job was created: the server had not yet answered ListAgents"],
+    );
+    agentctl(&addr, &[&run[..], &["--timeout", "0.5"]].concat())
+        .await
+        .assert_failed(124, &["error: timed out after 0.5 s; no job was created"]);
 }
 
 /// The test certificates: `fixtures/tls/README.md` says how they were made.
