@@ -75,16 +75,29 @@ struct ErrorDetail {
 /// Asks a chat completions endpoint.
 #[derive(Debug, Clone)]
 pub struct ChatCompletionAgent {
-    client: reqwest::Client,
+    /// The HTTP client, or why it could not be built (a TLS backend that
+    /// does not start): each call then fails saying so.
+    client: Result<reqwest::Client, String>,
 }
 
 impl Default for ChatCompletionAgent {
     fn default() -> Self {
         let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
             .build()
-            .unwrap_or_default();
+            .map_err(|e| AgentError::from(e).message().to_string());
         ChatCompletionAgent { client }
+    }
+}
+
+impl ChatCompletionAgent {
+    /// The HTTP client, or a `FAILED_PRECONDITION` saying why there is none.
+    fn client(&self) -> Result<&reqwest::Client, AgentError> {
+        self.client.as_ref().map_err(|e| {
+            AgentError::failed_precondition(format!(
+                "the agent's HTTP client could not be built ({e}); check the server's TLS \
+                 setup (its root certificates), then restart it"
+            ))
+        })
     }
 }
 
@@ -146,8 +159,9 @@ impl ChatCompletionAgent {
             "messages": [{ "role": "user", "content": prompt }],
         });
         let response = self
-            .client
+            .client()?
             .post(url.clone())
+            .timeout(TIMEOUT)
             .bearer_auth(key.expose())
             .json(&body)
             .send()

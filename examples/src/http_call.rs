@@ -1,26 +1,54 @@
 //! A sync agent that calls an HTTP endpoint and answers its status and body.
 //!
 //! Inputs: `url` (string), and optionally `method` (string, `GET` by
-//! default) and `body` (string). Outputs: `status` (integer) and `body`
-//! (string). A 5xx answer is a retryable failure, a 4xx a failure.
+//! default) and `body` (string); an input of another type is refused with
+//! `INVALID_ARGUMENT`. Outputs: `status` (integer) and `body` (string). A
+//! 5xx answer, an unreachable endpoint or a call over 30 s is a retryable
+//! failure, a 4xx a failure.
 
 use std::time::Duration;
 
 use agent_core::prelude::*;
 
+/// How long one call may take, from connecting to the end of the answer.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Calls HTTP endpoints.
 #[derive(Debug, Clone)]
 pub struct HttpCallAgent {
-    client: reqwest::Client,
+    /// The HTTP client, or why it could not be built (a TLS backend that
+    /// does not start): each call then fails saying so.
+    client: Result<reqwest::Client, String>,
 }
 
 impl Default for HttpCallAgent {
     fn default() -> Self {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
             .build()
-            .unwrap_or_default();
+            .map_err(|e| AgentError::from(e).message().to_string());
         HttpCallAgent { client }
+    }
+}
+
+impl HttpCallAgent {
+    /// The HTTP client, or a `FAILED_PRECONDITION` saying why there is none.
+    fn client(&self) -> Result<&reqwest::Client, AgentError> {
+        self.client.as_ref().map_err(|e| {
+            AgentError::failed_precondition(format!(
+                "the agent's HTTP client could not be built ({e}); check the server's TLS \
+                 setup (its root certificates), then restart it"
+            ))
+        })
+    }
+}
+
+/// The optional string input `name`: `None` when the task has no such input
+/// (or it is `None`), `INVALID_ARGUMENT` naming it when it is not a string.
+fn optional_input(task: &TaskContext, name: &str) -> Result<Option<String>, AgentError> {
+    if task.inputs.literals.contains_key(name) {
+        task.input(name)
+    } else {
+        Ok(None)
     }
 }
 
@@ -29,11 +57,11 @@ impl HttpCallAgent {
     /// Sends the request and answers the status and body.
     async fn execute(&self, task: TaskContext) -> Result<Resource, AgentError> {
         let url: String = task.input("url")?;
-        let method: Option<String> = task.input("method").ok();
-        let body: Option<String> = task.input("body").ok();
+        let method = optional_input(&task, "method")?;
+        let body = optional_input(&task, "body")?;
         let method = reqwest::Method::from_bytes(method.as_deref().unwrap_or("GET").as_bytes())
             .map_err(|e| AgentError::invalid_argument(format!("input `method`: {e}")))?;
-        let mut request = self.client.request(method, &url);
+        let mut request = self.client()?.request(method, &url).timeout(TIMEOUT);
         if let Some(body) = body {
             request = request.body(body);
         }
@@ -42,7 +70,14 @@ impl HttpCallAgent {
             Err(e) => return Ok(Resource::retryable_failure(format!("{url}: {e}"))),
         };
         let status = response.status();
-        let text = response.text().await?;
+        let text = match response.text().await {
+            Ok(text) => text,
+            Err(e) => {
+                return Ok(Resource::retryable_failure(format!(
+                    "{url}: reading the answer: {e}"
+                )));
+            }
+        };
         let resource = if status.is_server_error() {
             Resource::retryable_failure(format!("{url} answered {status}"))
         } else if status.is_client_error() {

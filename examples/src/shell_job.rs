@@ -68,6 +68,16 @@ impl ShellJobAgent {
         }
         Ok(())
     }
+
+    /// The error for a jobs directory where no job directory can be made.
+    fn unusable_jobs_dir(&self, error: &std::io::Error) -> AgentError {
+        AgentError::failed_precondition(format!(
+            "cannot make a job directory in the jobs directory {} ({error}); make it a directory \
+             the server's user may write to, or keep jobs elsewhere: `ShellJobAgent::new(<dir>)`, \
+             or for `shell-agent-server` (which keeps them in $TMPDIR/flyte-shell-jobs) set TMPDIR",
+            self.jobs_dir.display()
+        ))
+    }
 }
 
 impl Default for ShellJobAgent {
@@ -147,7 +157,9 @@ impl ShellJobAgent {
         let ShellTask { script } = task.custom()?;
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
         let dir = self.jobs_dir.join(format!("job-{nanos}"));
-        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| self.unusable_jobs_dir(&e))?;
         let mut command = tokio::process::Command::new("sh");
         command
             .arg("-c")

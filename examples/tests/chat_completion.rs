@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use agent_core::literal::LiteralMapBuilder;
@@ -12,11 +14,14 @@ use agent_core::local::{LocalRunner, Progress, RunError};
 use agent_core::proto::flyteidl::service::sync_agent_service_client::SyncAgentServiceClient;
 use agent_core::proto::flyteidl::{admin, core};
 use agent_core::proto::flyteidl2::{connector, task};
+use agent_core::secrets::SecretsConfig;
 use agent_core::testing::{TestServer, task_template};
 use agent_core::{Connection, ErrorKind, FromLiteral, Registry, TaskContext};
 use agent_examples::chat_completion::ChatCompletionAgent;
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -80,11 +85,25 @@ async fn completions(headers: HeaderMap, Json(body): Json<Value>) -> Response {
 
 /// Serves the chat completions API on a loopback port; answers its base URL.
 async fn endpoint() -> String {
-    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(completions));
+    counted_endpoint().await.0
+}
+
+/// [`endpoint`], and how many requests it has received so far.
+async fn counted_endpoint() -> (String, Arc<AtomicUsize>) {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let app = axum::Router::new()
+        .route("/v1/chat/completions", axum::routing::post(completions))
+        .layer(axum::middleware::from_fn(
+            move |request: Request, next: Next| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                next.run(request)
+            },
+        ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    format!("http://{address}/v1")
+    (format!("http://{address}/v1"), requests)
 }
 
 fn template(model: &str, base_url: &str) -> core::TaskTemplate {
@@ -170,32 +189,64 @@ async fn a_wrong_key_is_a_failed_precondition_that_does_not_quote_it() {
     assert!(!error.message().contains(KEY), "{error}");
 }
 
+/// Whether this process finds an `openai` `api_key` outside a request's
+/// connection: in its environment or secrets directory.
+fn a_key_is_configured() -> bool {
+    let config = SecretsConfig::from_env();
+    std::env::var_os(config.env_var("openai", "api_key")).is_some()
+        || config.file("openai", "api_key").exists()
+}
+
 #[tokio::test]
-async fn a_missing_key_or_prompt_is_refused_before_any_request() {
+async fn a_missing_key_prompt_or_model_is_refused_before_any_request() {
     let registry = Registry::builder()
         .sync_agent(ChatCompletionAgent::default())
         .build()
         .unwrap();
     let runner = LocalRunner::new(registry).progress(Progress::hidden());
-    let base_url = endpoint().await;
+    let (base_url, requests) = counted_endpoint().await;
+    let refused = |result: Result<_, RunError>, kind: ErrorKind, needle: &str| match result {
+        Err(RunError::Agent(error)) => {
+            assert_eq!(error.kind(), kind, "{error}");
+            assert!(error.message().contains(needle), "{error}");
+        }
+        other => panic!("expected a refusal naming {needle}, got {other:?}"),
+    };
+    if a_key_is_configured() {
+        eprintln!("an openai api_key is configured here: the case without a key is skipped");
+    } else {
+        let no_key = TaskContext::new(template("echo", &base_url)).with_inputs(prompt("hi"));
+        refused(
+            runner.run(no_key).await,
+            ErrorKind::FailedPrecondition,
+            "api_key",
+        );
+    }
     let no_prompt = TaskContext::new(template("echo", &base_url))
         .with_connection(Connection::default().with_secret("api_key", KEY));
-    match runner.run(no_prompt).await {
-        Err(RunError::Agent(error)) => {
-            assert_eq!(error.kind(), ErrorKind::InvalidArgument);
-            assert!(error.message().contains("prompt"), "{error}");
-        }
-        other => panic!("{other:?}"),
-    }
-    let no_model =
-        TaskContext::new(task_template("chat_completion", json!({}))).with_inputs(prompt("hi"));
-    match runner.run(no_model).await {
-        Err(RunError::Agent(error)) => {
-            assert_eq!(error.kind(), ErrorKind::InvalidArgument);
-            assert!(error.message().contains("model"), "{error}");
-        }
-        other => panic!("{other:?}"),
-    }
+    refused(
+        runner.run(no_prompt).await,
+        ErrorKind::InvalidArgument,
+        "prompt",
+    );
+    let no_model = TaskContext::new(task_template(
+        "chat_completion",
+        json!({ "base_url": base_url }),
+    ))
+    .with_inputs(prompt("hi"))
+    .with_connection(Connection::default().with_secret("api_key", KEY));
+    refused(
+        runner.run(no_model).await,
+        ErrorKind::InvalidArgument,
+        "model",
+    );
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "a request was sent");
+    // The endpoint counts what it receives: a complete task reaches it.
+    let complete = TaskContext::new(template("echo", &base_url))
+        .with_inputs(prompt("hi"))
+        .with_connection(Connection::default().with_secret("api_key", KEY));
+    runner.run(complete).await.unwrap();
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

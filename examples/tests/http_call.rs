@@ -139,3 +139,28 @@ async fn the_local_runner_answers_the_status_and_body() {
     assert_eq!(outputs.get::<i64>("status").unwrap(), 200);
     assert_eq!(outputs.get::<String>("body").unwrap(), "pong");
 }
+
+#[tokio::test]
+async fn a_method_that_is_not_a_string_is_refused_naming_it() {
+    let base = endpoint().await;
+    let inputs = url_input(format!("{base}/ping"))
+        .with("method", 1_i64)
+        .build()
+        .unwrap();
+    let status = call(inputs).await.unwrap_err();
+    assert_eq!(status.code(), tonic::Code::InvalidArgument);
+    assert!(status.message().contains("method"), "{}", status.message());
+}
+
+#[tokio::test]
+async fn a_none_method_and_body_are_absent() {
+    let base = endpoint().await;
+    let inputs = url_input(format!("{base}/ping"))
+        .with("method", None::<String>)
+        .with("body", None::<String>)
+        .build()
+        .unwrap();
+    let resource = call(inputs).await.unwrap();
+    assert_eq!(resource.phase, Phase::Succeeded as i32);
+    assert_eq!(output::<String>(&resource, "body"), "pong");
+}

@@ -231,6 +231,36 @@ async fn a_template_without_a_script_is_an_invalid_argument() {
 }
 
 #[tokio::test]
+async fn a_jobs_directory_that_cannot_be_made_is_named_with_how_to_choose_another() {
+    // A jobs directory under a file: nobody, root included, can make it.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let jobs_dir = file.path().join("jobs");
+    let registry = Registry::builder()
+        .async_agent(ShellJobAgent::new(&jobs_dir))
+        .build()
+        .unwrap();
+    let server = TestServer::start(registry).await;
+    let status = server
+        .async_client()
+        .create_task(admin::CreateTaskRequest {
+            template: Some(task_template(
+                "shell_job",
+                serde_json::json!({ "script": "true" }),
+            )),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), tonic::Code::FailedPrecondition);
+    let message = status.message();
+    assert!(
+        message.contains(&jobs_dir.display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("ShellJobAgent::new"), "{message}");
+}
+
+#[tokio::test]
 async fn metadata_pointing_outside_the_jobs_directory_is_refused() {
     let fixture = start("outside").await;
     let victim = std::env::temp_dir().join(format!("shell-job-victim-{}", std::process::id()));

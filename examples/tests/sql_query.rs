@@ -414,6 +414,56 @@ async fn delete_interrupts_a_running_query_while_others_finish() {
     assert_eq!(client.get(&endless).await.phase, Phase::Aborted as i32);
 }
 
+/// Whether a connection may lock `path` exclusively at once: no statement
+/// reads it.
+fn may_lock(path: &Path) -> bool {
+    let connection = rusqlite::Connection::open(path).unwrap();
+    connection.busy_timeout(Duration::ZERO).unwrap();
+    connection.execute_batch("BEGIN EXCLUSIVE; COMMIT").is_ok()
+}
+
+/// Polls [`may_lock`] until it answers `lockable` (`within` at most).
+async fn wait_lock(path: &Path, lockable: bool, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if may_lock(path) == lockable {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn delete_through_another_server_interrupts_the_statement_where_it_runs() {
+    let fixture = Fixture::new();
+    let first = fixture.server().await;
+    let second = fixture.server().await;
+    // Counts for minutes, reading the shop database all along (its shared
+    // lock held), unless it is interrupted.
+    let long = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                WHERE x < 200000000) \
+                SELECT count(*) FROM c WHERE x > (SELECT count(*) FROM products)";
+    let meta = flyte1(&first, &fixture)
+        .create(long, serde_json::Value::Null, LiteralMapBuilder::new())
+        .await
+        .unwrap();
+    assert!(
+        wait_lock(&fixture.shop(), false, Duration::from_secs(10)).await,
+        "the statement did not start reading the shop database"
+    );
+
+    flyte1(&second, &fixture).delete(&meta).await;
+    // The first server sees the job cancelled at its next heartbeat (5 s).
+    assert!(
+        wait_lock(&fixture.shop(), true, Duration::from_secs(15)).await,
+        "the statement still runs on the first server 15 s after delete"
+    );
+    let resource = flyte1(&first, &fixture).get(&meta).await;
+    assert_eq!(resource.phase, Phase::Aborted as i32);
+    assert_eq!(resource.message, "cancelled");
+}
+
 #[tokio::test]
 async fn jobs_live_in_the_jobs_database_not_in_one_server() {
     let fixture = Fixture::new();

@@ -210,13 +210,15 @@ impl JobStore {
         Ok(changed == 1)
     }
 
-    /// Records that the process running job `id` is alive.
-    pub fn heartbeat(&self, id: i64) -> rusqlite::Result<()> {
-        self.connection().execute(
+    /// Records that the process running job `id` is alive; `false` when the
+    /// job has ended meanwhile (cancelled by any agent sharing this
+    /// database, or recorded lost), its statement then being of no use.
+    pub fn heartbeat(&self, id: i64) -> rusqlite::Result<bool> {
+        let changed = self.connection().execute(
             &format!("UPDATE jobs SET heartbeat_at = {NOW} WHERE id = ?1 AND state IN (?2, ?3)"),
             params![id, JobState::Queued.as_str(), JobState::Running.as_str()],
         )?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     /// The job `id`, if there is one; a job that has not ended, and whose
@@ -300,7 +302,7 @@ mod tests {
         let store = JobStore::open(&dir.path().join("jobs.sqlite3")).unwrap();
         let id = store.insert(":memory:", "SELECT 1", "").unwrap();
         assert!(store.start(id).unwrap());
-        store.heartbeat(id).unwrap();
+        assert!(store.heartbeat(id).unwrap());
         assert_eq!(store.get(id).unwrap().unwrap().state, JobState::Running);
         store
             .connection()
@@ -320,6 +322,10 @@ mod tests {
         let store = JobStore::open(&dir.path().join("jobs.sqlite3")).unwrap();
         let id = store.insert(":memory:", "SELECT 1", "").unwrap();
         assert!(store.cancel(id).unwrap());
+        assert!(
+            !store.heartbeat(id).unwrap(),
+            "a cancelled job has no heartbeat"
+        );
         assert!(!store.start(id).unwrap());
         let finished = Finished {
             state: JobState::Failed,

@@ -30,11 +30,13 @@
 //! start and end times, and the outputs) and starts it; its metadata is the
 //! job id. `get` reads the job's row: queued, running, succeeded with its
 //! results, failed with SQLite's message, or aborted. `delete` marks it
-//! cancelled and interrupts its statement. Any number of jobs run at once,
-//! and every call reads the jobs table, so a job is seen from any agent
-//! sharing that file, and after a restart. A job that runs records a
-//! heartbeat every 5 s; one whose heartbeat is 30 s old, its server having
-//! stopped, is answered as a retryable failure.
+//! cancelled and interrupts its statement: at once when this agent runs it,
+//! at its next heartbeat (within 5 s) when another agent sharing the jobs
+//! database does. Any number of jobs run at once, and every call reads the
+//! jobs table, so a job is seen from any agent sharing that file, and after
+//! a restart. A job that runs records a heartbeat every 5 s; one whose
+//! heartbeat is 30 s old, its server having stopped, is answered as a
+//! retryable failure.
 //!
 //! The caller chooses the database: any SQLite file the server may open,
 //! read and write. `ATTACH` is refused, and a file that does not exist is
@@ -232,7 +234,9 @@ impl SqlQueryAgent {
         })
     }
 
-    /// Marks the job cancelled and interrupts its statement.
+    /// Marks the job cancelled and interrupts its statement, at once when
+    /// it runs here; an agent sharing the jobs database that runs it
+    /// interrupts it at its next heartbeat.
     fn delete(&self, job: SqlJob) -> Result<(), AgentError> {
         self.jobs.cancel(job.job_id)?;
         self.running.cancel(job.job_id);

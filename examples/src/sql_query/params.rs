@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 /// The parameters of `statement`, each with the value of the input it names,
 /// in the statement's order: `(":name", value)`.
 ///
-/// Fails with `INVALID_ARGUMENT` for a positional parameter (`?`), a
+/// Fails with `INVALID_ARGUMENT` for a positional parameter (`?`, `?1`), a
 /// parameter no input names, or an input of a type SQL has no value for.
 pub fn bind_inputs(
     statement: &Statement<'_>,
@@ -17,11 +17,16 @@ pub fn bind_inputs(
 ) -> Result<Vec<(String, Value)>, AgentError> {
     (1..=statement.parameter_count())
         .map(|index| {
-            let Some(parameter) = statement.parameter_name(index) else {
-                return Err(AgentError::invalid_argument(format!(
-                    "template.sql.statement: parameter {index} is positional (`?`); name it \
-                     `:input` after the task input it takes"
-                )));
+            // SQLite names a numbered parameter `?NNN`, and no plain `?`.
+            let parameter = match statement.parameter_name(index) {
+                Some(parameter) if !parameter.starts_with('?') => parameter,
+                positional => {
+                    return Err(AgentError::invalid_argument(format!(
+                        "template.sql.statement: parameter {index} (`{}`) is positional; name \
+                         it `:input` after the task input it takes",
+                        positional.unwrap_or("?")
+                    )));
+                }
             };
             // SQLite's parameter names keep their prefix: `:x`, `@x` or `$x`.
             let name = &parameter[1..];
@@ -110,6 +115,8 @@ mod tests {
     fn positional_parameters_and_lists_are_refused() {
         let error = bind("SELECT ?", LiteralMapBuilder::new()).unwrap_err();
         assert!(error.message().contains("positional"), "{error}");
+        let error = bind("SELECT ?1", LiteralMapBuilder::new().with("1", 1)).unwrap_err();
+        assert!(error.message().contains("(`?1`) is positional"), "{error}");
         let error = bind(
             "SELECT :xs",
             LiteralMapBuilder::new().with("xs", vec![1, 2]),

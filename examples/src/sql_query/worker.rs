@@ -111,7 +111,9 @@ pub fn spawn(job: Job, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
 }
 
 /// Records job `id`'s heartbeat every [`HEARTBEAT`] while it runs here, so
-/// that a job whose process stopped is seen lost.
+/// that a job whose process stopped is seen lost; stops the job once its row
+/// has ended, so that a `delete` served by another agent sharing the jobs
+/// database interrupts it too (within [`HEARTBEAT`]).
 fn keep_alive(id: i64, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(HEARTBEAT);
@@ -122,9 +124,15 @@ fn keep_alive(id: i64, jobs: Arc<JobStore>, running: Arc<RunningJobs>) {
                 return;
             }
             let jobs = jobs.clone();
-            let beat = tokio::task::spawn_blocking(move || jobs.heartbeat(id)).await;
-            if let Ok(Err(error)) = beat {
-                tracing::warn!(job = id, %error, "cannot record a SQL query job's heartbeat");
+            match tokio::task::spawn_blocking(move || jobs.heartbeat(id)).await {
+                Ok(Ok(true)) | Err(_) => {}
+                Ok(Ok(false)) => {
+                    running.cancel(id);
+                    return;
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(job = id, %error, "cannot record a SQL query job's heartbeat");
+                }
             }
         }
     });
