@@ -188,9 +188,10 @@ impl CliError {
                      is the server overloaded, or its agent slow?"
                 ),
                 None => format!(
-                    "agentctl gives {call} no deadline (`run --timeout` bounds it), so the \
-                     server's own limit on one agent call ran out (`--call-timeout` of \
-                     agent-server): raise it, or make the agent faster"
+                    "agentctl gives {call} no deadline (`run --timeout` bounds it), so a limit \
+                     of the server's ran out: on one agent call (`--call-timeout` of \
+                     agent-server: raise it, or make the agent faster), or on reading the \
+                     task (`--read-timeout`)"
                 ),
             },
             (Code::Cancelled, _) => match deadline_secs {
@@ -312,6 +313,7 @@ mod tests {
         assert!(
             sync.contains("agentctl gives ExecuteTaskSync no deadline")
                 && sync.contains("--call-timeout")
+                && sync.contains("--read-timeout")
                 && !sync.contains("60 s"),
             "{sync}"
         );

@@ -42,8 +42,8 @@ const GLOBAL: &str = "Server and output (every command)";
                   answer); 2 on a usage error (a flag, or its value: JSON that does not \
                   parse, an input of the wrong type, a file that cannot be read); 3 when \
                   `run`'s job ends FAILED, RETRYABLE_FAILED or ABORTED; 124 when `run` \
-                  times out and 130 when it is interrupted (its job is deleted in both \
-                  cases)."
+                  times out and 130 when it is interrupted (its job, if one was \
+                  created, is deleted in both cases)."
 )]
 struct Cli {
     /// The agent server, as HOST:PORT (or a URI, http://HOST:PORT).

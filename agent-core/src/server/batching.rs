@@ -43,10 +43,10 @@ impl AnswersDue {
         }
     }
 
-    /// Whether a write waits a turn: batching is on and some call is still
-    /// to answer.
+    /// Whether a write waits a turn: some call is still to answer (with
+    /// batching off, none is counted).
     fn hold_writes(&self) -> bool {
-        self.batching && self.count.load(Ordering::Relaxed) > 0
+        self.count.load(Ordering::Relaxed) > 0
     }
 
     /// A layer counting the calls of the service it wraps here.
@@ -63,10 +63,13 @@ impl AnswersDue {
         }
     }
 
-    /// Counts one call more, until the token is dropped.
-    fn expect_one(&self) -> AnswerDue {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        AnswerDue(Arc::clone(&self.count))
+    /// Counts one call more, until the token is dropped; with batching off,
+    /// none: no write waits for it.
+    fn expect_one(&self) -> Option<AnswerDue> {
+        self.batching.then(|| {
+            self.count.fetch_add(1, Ordering::Relaxed);
+            AnswerDue(Arc::clone(&self.count))
+        })
     }
 }
 
@@ -117,7 +120,7 @@ where
 
     fn call(&mut self, request: R) -> Self::Future {
         Counted {
-            due: Some(self.due.expect_one()),
+            due: self.due.expect_one(),
             answer: self.inner.call(request),
         }
     }
@@ -294,7 +297,8 @@ mod tests {
     #[test]
     fn with_batching_off_a_write_goes_out_at_once_while_calls_are_due() {
         let due = AnswersDue::new(false);
-        let _call = due.expect_one();
+        let call = due.expect_one();
+        assert!(call.is_none(), "no call is counted");
         let (wakes, waker) = counting_waker();
         let mut cx = Context::from_waker(&waker);
         let mut connection = due.batch_writes(Vec::new());

@@ -20,14 +20,14 @@ use crate::{Cli, Command, JobArgs, channel, meta};
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let format = OutputFormat::resolve(cli.output);
     let channel = channel::connect(&cli.addr, cli.tls_ca.as_deref())?;
-    let mut client = Client::connect(cli.addr, channel, cli.tls_ca.is_some(), cli.protocol).await?;
+    let connect = Client::connect(cli.addr, channel, cli.tls_ca.is_some(), cli.protocol);
     match cli.command {
-        Command::List => list::list(&mut client, format).await,
-        Command::Describe { name } => describe::describe(&client, &name, format).await,
-        Command::Create(args) => create::create(&client, &args).await,
-        Command::Get(args) => get::get(&client, &args, format).await,
-        Command::Delete(args) => delete::delete(&client, &args).await,
-        Command::Run(args) => run::run(&mut client, &args, format).await,
+        Command::List => list::list(&mut connect.await?, format).await,
+        Command::Describe { name } => describe::describe(&connect.await?, &name, format).await,
+        Command::Create(args) => create::create(&connect.await?, &args).await,
+        Command::Get(args) => get::get(&connect.await?, &args, format).await,
+        Command::Delete(args) => delete::delete(&connect.await?, &args).await,
+        Command::Run(args) => run::run(connect, &args, format).await,
     }
 }
 

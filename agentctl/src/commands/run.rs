@@ -24,9 +24,10 @@ use crate::{meta, task};
 /// deletes the job): Propeller's limit.
 const MAX_FAILED_POLLS: usize = 5;
 
-/// Runs the task the flags describe and prints its outputs.
+/// Runs the task the flags describe on the client `connect` answers, and
+/// prints its outputs. The flags are checked before connecting.
 pub async fn run(
-    client: &mut Client,
+    connect: impl Future<Output = Result<Client, CliError>>,
     args: &RunArgs,
     format: OutputFormat,
 ) -> Result<(), CliError> {
@@ -43,27 +44,29 @@ pub async fn run(
         }
     };
     tokio::pin!(deadline);
-    let progress = Progress::auto();
-    progress.start(task.task_type());
-    // On Flyte 1 this may ask the server (ListAgents): Ctrl-C and
-    // `--timeout` stop the run there too, before anything is created.
+    // Connecting and asking whether the agent is sync may each call
+    // ListAgents (to find the server's protocol, and on Flyte 1 the
+    // agent's kind): Ctrl-C and `--timeout` stop the run there too, before
+    // anything is created.
     let category = task.task_category();
-    let stopped_before = |reason| {
-        let outcome = "no job was created: the server had not yet answered ListAgents, which \
-                       says whether the agent is sync";
-        progress.finish(outcome);
-        CliError::Stopped {
-            reason,
-            outcome: outcome.to_owned(),
-        }
+    let ready = async {
+        let mut client = connect.await?;
+        let sync = client.is_sync(&category).await?;
+        Ok::<_, CliError>((client, sync))
     };
-    let sync = tokio::select! {
-        sync = client.is_sync(&category) => sync.inspect_err(|_| progress.finish("error"))?,
+    let stopped_before = |reason| CliError::Stopped {
+        reason,
+        outcome: "no job was created: the server had not yet answered ListAgents".to_owned(),
+    };
+    let (client, sync) = tokio::select! {
+        ready = ready => ready?,
         () = interrupts.next() => return Err(stopped_before(StopReason::Interrupted)),
         () = &mut deadline => return Err(stopped_before(StopReason::TimedOut(timeout_secs))),
     };
+    let progress = Progress::auto();
+    progress.start(task.task_type());
     let run = Run {
-        client,
+        client: &client,
         progress,
         task,
         interval,

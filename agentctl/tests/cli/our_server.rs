@@ -522,7 +522,7 @@ async fn inputs_are_typed_by_the_template_and_checked() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_flag_of_the_wrong_value_is_a_usage_error_that_exits_2() {
-    // Found before any call: no server is needed.
+    // With `--protocol`, found before any call: no server is needed.
     let addr = closed_address();
     let run = ["--protocol", "flyte1", "run", "--task-type", "echo_async"];
     agentctl(&addr, &[&run[..], &["--interval", "0"]].concat())

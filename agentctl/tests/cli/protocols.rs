@@ -125,35 +125,39 @@ async fn a_server_of_neither_protocol_is_named_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn ctrl_c_or_the_timeout_while_asking_whether_the_agent_is_sync_creates_nothing() {
-    let asked = Arc::new(Notify::new());
-    let metadata = SilentMetadata {
-        asked: Arc::clone(&asked),
-    };
-    // No AsyncAgentService: a CreateTask would fail with UNIMPLEMENTED.
-    let addr =
-        serve(Server::builder().add_service(AgentMetadataServiceServer::new(metadata))).await;
-    let run = [
-        "--protocol",
-        "flyte1",
-        "run",
-        "--task-type",
-        "echo_async",
-        "--inputs",
-        r#"{"x": 1}"#,
-    ];
-    let running = Running::start(&addr, &run);
-    tokio::time::timeout(std::time::Duration::from_secs(30), asked.notified())
-        .await
-        .expect("agentctl asks ListAgents");
-    running.interrupt();
-    running.finish().await.assert_failed(
-        130,
-        &["error: interrupted; no job was created: the server had not yet answered ListAgents"],
-    );
-    agentctl(&addr, &[&run[..], &["--timeout", "0.5"]].concat())
-        .await
-        .assert_failed(124, &["error: timed out after 0.5 s; no job was created"]);
+async fn ctrl_c_or_the_timeout_while_asking_the_server_creates_nothing() {
+    // Asked to find the protocol (the default, `auto`), or whether the
+    // agent is sync (Flyte 1).
+    for protocol in ["auto", "flyte1"] {
+        let asked = Arc::new(Notify::new());
+        let metadata = SilentMetadata {
+            asked: Arc::clone(&asked),
+        };
+        // No AsyncAgentService: a CreateTask would fail with UNIMPLEMENTED.
+        let addr =
+            serve(Server::builder().add_service(AgentMetadataServiceServer::new(metadata))).await;
+        let run = [
+            "--protocol",
+            protocol,
+            "run",
+            "--task-type",
+            "echo_async",
+            "--inputs",
+            r#"{"x": 1}"#,
+        ];
+        let running = Running::start(&addr, &run);
+        tokio::time::timeout(std::time::Duration::from_secs(30), asked.notified())
+            .await
+            .expect("agentctl asks ListAgents");
+        running.interrupt();
+        running.finish().await.assert_failed(
+            130,
+            &["error: interrupted; no job was created: the server had not yet answered ListAgents"],
+        );
+        agentctl(&addr, &[&run[..], &["--timeout", "0.5"]].concat())
+            .await
+            .assert_failed(124, &["error: timed out after 0.5 s; no job was created"]);
+    }
 }
 
 /// The test certificates: `fixtures/tls/README.md` says how they were made.
