@@ -24,6 +24,8 @@ use agent_core::prelude::*;
 use agent_core::secrets::SecretValue;
 use reqwest::{StatusCode, Url};
 
+use crate::http_client::HttpClient;
+
 /// OpenAI's API, where requests go when the template names no `base_url`.
 pub const DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
 /// How long one completion may take.
@@ -73,32 +75,10 @@ struct ErrorDetail {
 }
 
 /// Asks a chat completions endpoint.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ChatCompletionAgent {
-    /// The HTTP client, or why it could not be built (a TLS backend that
-    /// does not start): each call then fails saying so.
-    client: Result<reqwest::Client, String>,
-}
-
-impl Default for ChatCompletionAgent {
-    fn default() -> Self {
-        let client = reqwest::Client::builder()
-            .build()
-            .map_err(|e| AgentError::from(e).message().to_string());
-        ChatCompletionAgent { client }
-    }
-}
-
-impl ChatCompletionAgent {
-    /// The HTTP client, or a `FAILED_PRECONDITION` saying why there is none.
-    fn client(&self) -> Result<&reqwest::Client, AgentError> {
-        self.client.as_ref().map_err(|e| {
-            AgentError::failed_precondition(format!(
-                "the agent's HTTP client could not be built ({e}); check the server's TLS \
-                 setup (its root certificates), then restart it"
-            ))
-        })
-    }
+    /// The client its requests go through.
+    client: HttpClient,
 }
 
 /// `{base_url}/chat/completions`, checked.
@@ -159,7 +139,8 @@ impl ChatCompletionAgent {
             "messages": [{ "role": "user", "content": prompt }],
         });
         let response = self
-            .client()?
+            .client
+            .get()?
             .post(url.clone())
             .timeout(TIMEOUT)
             .bearer_auth(key.expose())

@@ -10,36 +10,16 @@ use std::time::Duration;
 
 use agent_core::prelude::*;
 
+use crate::http_client::HttpClient;
+
 /// How long one call may take, from connecting to the end of the answer.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Calls HTTP endpoints.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HttpCallAgent {
-    /// The HTTP client, or why it could not be built (a TLS backend that
-    /// does not start): each call then fails saying so.
-    client: Result<reqwest::Client, String>,
-}
-
-impl Default for HttpCallAgent {
-    fn default() -> Self {
-        let client = reqwest::Client::builder()
-            .build()
-            .map_err(|e| AgentError::from(e).message().to_string());
-        HttpCallAgent { client }
-    }
-}
-
-impl HttpCallAgent {
-    /// The HTTP client, or a `FAILED_PRECONDITION` saying why there is none.
-    fn client(&self) -> Result<&reqwest::Client, AgentError> {
-        self.client.as_ref().map_err(|e| {
-            AgentError::failed_precondition(format!(
-                "the agent's HTTP client could not be built ({e}); check the server's TLS \
-                 setup (its root certificates), then restart it"
-            ))
-        })
-    }
+    /// The client its requests go through.
+    client: HttpClient,
 }
 
 /// The optional string input `name`: `None` when the task has no such input
@@ -61,7 +41,7 @@ impl HttpCallAgent {
         let body = optional_input(&task, "body")?;
         let method = reqwest::Method::from_bytes(method.as_deref().unwrap_or("GET").as_bytes())
             .map_err(|e| AgentError::invalid_argument(format!("input `method`: {e}")))?;
-        let mut request = self.client()?.request(method, &url).timeout(TIMEOUT);
+        let mut request = self.client.get()?.request(method, &url).timeout(TIMEOUT);
         if let Some(body) = body {
             request = request.body(body);
         }

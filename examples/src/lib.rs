@@ -20,6 +20,7 @@
 pub mod chat_completion;
 pub mod file_sensor;
 pub mod http_call;
+pub mod http_client;
 pub mod shell_job;
 pub mod sql_query;
 
