@@ -300,30 +300,28 @@ async fn flyte2_reads_the_key_from_the_connection() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `agent-server` with the key in its environment, logging at debug level
 /// to a file.
 struct AgentServer {
     process: Child,
-    port: u16,
     dir: tempfile::TempDir,
 }
 
 impl AgentServer {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
         let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        // Ports the server picks itself, and logs: none another test can
+        // take between their choice and their use.
         let process = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--prometheus-port", &free_port().to_string()])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--prometheus-port",
+                "0",
+            ])
             .env("_FSEC_OPENAI_API_KEY", KEY)
             .env("SQL_QUERY_JOBS_DATABASE", dir.path().join("jobs.sqlite3"))
             .env("RUST_LOG", "debug")
@@ -331,18 +329,24 @@ impl AgentServer {
             .stderr(log)
             .spawn()
             .unwrap();
-        AgentServer { process, port, dir }
+        AgentServer { process, dir }
     }
 
+    /// A client of the server, once its log says where it listens.
     async fn client(&self) -> SyncAgentServiceClient<tonic::transport::Channel> {
-        let endpoint = format!("http://127.0.0.1:{}", self.port);
         for _ in 0..100 {
-            if let Ok(client) = SyncAgentServiceClient::connect(endpoint.clone()).await {
-                return client;
+            let grpc = self.log().lines().find_map(|line| {
+                let (_, after) = line.split_once("agent server listening grpc=")?;
+                Some(after.split_whitespace().next()?.to_owned())
+            });
+            if let Some(grpc) = grpc {
+                return SyncAgentServiceClient::connect(format!("http://{grpc}"))
+                    .await
+                    .unwrap();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("agent-server did not listen within 10 s")
+        panic!("agent-server did not listen within 10 s:\n{}", self.log())
     }
 
     /// Everything the server logged so far.
