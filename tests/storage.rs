@@ -9,9 +9,7 @@
 //! "$(tests/tools/setup.sh)"`); `AGENT_TESTS_REQUIRE_TOOLS=1` makes that a
 //! failure.
 
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use agent_core::literal::{FlyteFile, FromLiteral, IntoLiteral, LiteralMapBuilder};
 use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgentServiceClient;
@@ -20,6 +18,7 @@ use agent_core::server::AgentServer;
 use agent_core::testing::{TestServer, task_template};
 use agent_tests::agents::{Calls, registry};
 use agent_tests::moto::Moto;
+use agent_tests::server_process::ServerProcess;
 use prost::Message;
 use tonic::transport::Channel;
 
@@ -266,53 +265,23 @@ async fn a_file_input_is_read_and_a_file_output_uploaded() {
     assert_eq!(&text[..], b"HELLO, FLYTE");
 }
 
-/// The test agent server binary, stopped when dropped.
-struct ServerProcess(Child);
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_server_binary_reads_flytekit_storage_settings_from_its_environment() {
     let Some(moto) = Moto::start().await else {
         return;
     };
     moto.create_bucket(BUCKET).await;
-    let free_port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .unwrap()
-            .port()
-    };
-    let port = free_port();
-    let _server = ServerProcess(
-        Command::new(env!("CARGO_BIN_EXE_interop-agent-server"))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--prometheus-port", &free_port().to_string()])
-            .args(["--max-inline-output-bytes", "1000"])
-            .envs(moto.settings())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let settings = moto.settings();
+    let envs: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let server = ServerProcess::start(
+        env!("CARGO_BIN_EXE_interop-agent-server").as_ref(),
+        &["--max-inline-output-bytes", "1000"],
+        &envs,
     );
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let mut channel = None;
-    for _ in 0..100 {
-        if let Ok(connected) = Channel::from_shared(endpoint.clone())
-            .unwrap()
-            .connect()
-            .await
-        {
-            channel = Some(connected);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut client = AsyncAgentServiceClient::new(channel.expect("the server listens within 10 s"));
+    let mut client = AsyncAgentServiceClient::new(server.connect().await);
 
     let output_prefix = prefix("binary");
     let resource = create_and_get(

@@ -1,7 +1,7 @@
 //! The server binaries, started as the README's first command starts
 //! `agent-server`: each serves its agents and stops cleanly on SIGTERM.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use agent_core::FromLiteral;
@@ -10,19 +10,12 @@ use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgent
 use agent_core::proto::flyteidl::service::sync_agent_service_client::SyncAgentServiceClient;
 use agent_core::proto::flyteidl::{admin, core};
 use agent_core::testing::task_template;
+use agent_tests::server_process::ServerProcess;
 use tonic::transport::Channel;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A server binary running on loopback ports.
 struct RunningServer {
-    process: Child,
+    process: ServerProcess,
     channel: Channel,
     /// Holds the SQL query agent's jobs database.
     _dir: tempfile::TempDir,
@@ -31,30 +24,19 @@ struct RunningServer {
 impl RunningServer {
     /// Starts `binary` with the arguments the Helm chart passes to `pyflyte`.
     async fn start(binary: &str) -> Self {
-        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
-        let mut process = Command::new(binary)
-            .args(["serve", "agent", "--host", "127.0.0.1"])
-            .args(["--port", &port.to_string()])
-            .args(["--prometheus-port", &free_port().to_string()])
-            .env("SQL_QUERY_JOBS_DATABASE", dir.path().join("jobs.sqlite3"))
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            let endpoint = format!("http://127.0.0.1:{port}");
-            if let Ok(channel) = Channel::from_shared(endpoint).unwrap().connect().await {
-                return RunningServer {
-                    process,
-                    channel,
-                    _dir: dir,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let jobs_database = dir.path().join("jobs.sqlite3");
+        let process = ServerProcess::start(
+            binary.as_ref(),
+            &["serve", "agent"],
+            &[("SQL_QUERY_JOBS_DATABASE", jobs_database.to_str().unwrap())],
+        );
+        let channel = process.connect().await;
+        RunningServer {
+            process,
+            channel,
+            _dir: dir,
         }
-        let _ = process.kill();
-        let _ = process.wait();
-        panic!("{binary} did not listen within 10 s");
     }
 
     /// The sorted names of the agents it lists.
@@ -71,21 +53,15 @@ impl RunningServer {
     }
 
     /// Sends SIGTERM and checks that the server exits successfully within 5 s.
-    async fn stop(mut self) {
-        let terminated = Command::new("kill")
-            .args(["-TERM", &self.process.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(terminated.success());
-        for _ in 0..100 {
-            if let Some(status) = self.process.try_wait().unwrap() {
-                assert!(status.success(), "exit status after SIGTERM: {status}");
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.process.kill().unwrap();
-        panic!("the server did not stop within 5 s of SIGTERM");
+    async fn stop(self) {
+        self.process.terminate();
+        let (status, _, lines) = self.process.wait(Duration::from_secs(5)).await;
+        let status = status.unwrap_or_else(|| panic!("no exit within 5 s of SIGTERM"));
+        assert!(
+            status.success(),
+            "exit status after SIGTERM: {status}\n{}",
+            lines.join("\n")
+        );
     }
 }
 
@@ -168,9 +144,8 @@ async fn shell_agent_server_serves_the_shell_job_agent_too() {
 #[tokio::test]
 async fn a_wrong_idempotency_store_url_stops_agent_server_at_start_up() {
     let mut process = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-        .args(["serve", "agent", "--host", "127.0.0.1"])
-        .args(["--port", &free_port().to_string()])
-        .args(["--prometheus-port", &free_port().to_string()])
+        .args(["serve", "agent", "--host", "127.0.0.1", "--port", "0"])
+        .args(["--prometheus-port", "0"])
         .args(["--idempotency-store", "redis//redis.flyte:6379"])
         .stderr(Stdio::piped())
         .spawn()
@@ -197,8 +172,8 @@ async fn a_wrong_idempotency_store_url_stops_agent_server_at_start_up() {
 #[tokio::test]
 async fn a_jobs_database_that_cannot_be_opened_stops_agent_server_at_start_up() {
     let output = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-        .args(["--host", "127.0.0.1", "--port", &free_port().to_string()])
-        .args(["--prometheus-port", &free_port().to_string()])
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .args(["--prometheus-port", "0"])
         .env("SQL_QUERY_JOBS_DATABASE", "/nonexistent/dir/jobs.sqlite3")
         .output()
         .unwrap();

@@ -4,7 +4,6 @@
 //! request's connection), and the local runner.
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -18,6 +17,7 @@ use agent_core::secrets::SecretsConfig;
 use agent_core::testing::{TestServer, task_template};
 use agent_core::{Connection, ErrorKind, FromLiteral, Registry, TaskContext};
 use agent_examples::chat_completion::ChatCompletionAgent;
+use agent_tests::server_process::ServerProcess;
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode};
@@ -300,65 +300,38 @@ async fn flyte2_reads_the_key_from_the_connection() {
     );
 }
 
-/// `agent-server` with the key in its environment, logging at debug level
-/// to a file.
+/// `agent-server` with the key in its environment, logging at debug level.
 struct AgentServer {
-    process: Child,
-    dir: tempfile::TempDir,
+    process: ServerProcess,
+    _jobs: tempfile::TempDir,
 }
 
 impl AgentServer {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
-        // Ports the server picks itself, and logs: none another test can
-        // take between their choice and their use.
-        let process = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--prometheus-port",
-                "0",
-            ])
-            .env("_FSEC_OPENAI_API_KEY", KEY)
-            .env("SQL_QUERY_JOBS_DATABASE", dir.path().join("jobs.sqlite3"))
-            .env("RUST_LOG", "debug")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        AgentServer { process, dir }
+        let jobs = tempfile::tempdir().unwrap();
+        let database = jobs.path().join("jobs.sqlite3");
+        let process = ServerProcess::start(
+            env!("CARGO_BIN_EXE_agent-server").as_ref(),
+            &[],
+            &[
+                ("_FSEC_OPENAI_API_KEY", KEY),
+                ("SQL_QUERY_JOBS_DATABASE", database.to_str().unwrap()),
+                ("RUST_LOG", "debug"),
+            ],
+        );
+        AgentServer {
+            process,
+            _jobs: jobs,
+        }
     }
 
-    /// A client of the server, once its log says where it listens.
     async fn client(&self) -> SyncAgentServiceClient<tonic::transport::Channel> {
-        for _ in 0..100 {
-            let grpc = self.log().lines().find_map(|line| {
-                let (_, after) = line.split_once("agent server listening grpc=")?;
-                Some(after.split_whitespace().next()?.to_owned())
-            });
-            if let Some(grpc) = grpc {
-                return SyncAgentServiceClient::connect(format!("http://{grpc}"))
-                    .await
-                    .unwrap();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("agent-server did not listen within 10 s:\n{}", self.log())
+        SyncAgentServiceClient::new(self.process.connect().await)
     }
 
     /// Everything the server logged so far.
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap()
-    }
-}
-
-impl Drop for AgentServer {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
+        self.process.lines().join("\n")
     }
 }
 

@@ -12,7 +12,6 @@
 //! without them the tests are skipped, saying so.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use agent_core::literal::{LiteralMapBuilder, json as literal_json};
@@ -22,6 +21,7 @@ use agent_core::proto::flyteidl::{admin, core};
 use agent_core::proto::flyteidl2::connector::async_connector_service_client::AsyncConnectorServiceClient;
 use agent_core::proto::flyteidl2::{connector, task};
 use agent_tests::sdk_templates::{CHAT_MODEL, NAMES, Sdk, SdkTemplates};
+use agent_tests::server_process::ServerProcess;
 use agent_tests::tools::tool;
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
@@ -72,18 +72,10 @@ fn database(path: &Path) {
         .unwrap();
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `agent-server` with a default database, its jobs database and the
 /// chat key in its environment, as a deployment sets them.
 struct AgentServer {
-    process: Child,
+    _process: ServerProcess,
     channel: Channel,
 }
 
@@ -91,34 +83,21 @@ impl AgentServer {
     async fn start(dir: &Path) -> Self {
         let default_database = dir.join("default.sqlite3");
         database(&default_database);
-        let port = free_port();
-        let mut process = Command::new(env!("CARGO_BIN_EXE_agent-server"))
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .args(["--prometheus-port", &free_port().to_string()])
-            .env("SQL_QUERY_DATABASE", &default_database)
-            .env("SQL_QUERY_JOBS_DATABASE", dir.join("jobs.sqlite3"))
-            .env("_FSEC_OPENAI_API_KEY", KEY)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let endpoint = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
-        for _ in 0..100 {
-            if let Ok(channel) = endpoint.connect().await {
-                return AgentServer { process, channel };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let jobs_database = dir.join("jobs.sqlite3");
+        let process = ServerProcess::start(
+            env!("CARGO_BIN_EXE_agent-server").as_ref(),
+            &[],
+            &[
+                ("SQL_QUERY_DATABASE", default_database.to_str().unwrap()),
+                ("SQL_QUERY_JOBS_DATABASE", jobs_database.to_str().unwrap()),
+                ("_FSEC_OPENAI_API_KEY", KEY),
+            ],
+        );
+        let channel = process.connect().await;
+        AgentServer {
+            _process: process,
+            channel,
         }
-        let _ = process.kill();
-        let _ = process.wait();
-        panic!("agent-server did not listen within 10 s");
-    }
-}
-
-impl Drop for AgentServer {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
     }
 }
 

@@ -1,78 +1,100 @@
-//! A real agent server process on loopback ports (the `interop-agent-server`
-//! binary the tests build), its log lines read as they come (a full pipe
-//! would stall it), stopped with SIGTERM as Kubernetes stops a pod.
+//! A real agent server process on loopback ports it picks itself (so no
+//! other test can take them between their choice and their use), its log
+//! lines read as they come (a full pipe would stall it), stopped with
+//! SIGTERM as Kubernetes stops a pod.
 
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use tonic::transport::Channel;
 
+/// How long a server may take to log where it listens.
+const LISTEN_LIMIT: Duration = Duration::from_secs(30);
+
 /// A server process, killed when dropped.
 pub struct ServerProcess {
     child: Child,
-    port: u16,
-    lines: Option<std::thread::JoinHandle<Vec<String>>>,
+    grpc: SocketAddr,
+    lines: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ServerProcess {
-    /// Starts `binary` on free loopback ports with `args` and the
-    /// environment variables `envs`.
+    /// Starts `binary` with `args` and the environment variables `envs`,
+    /// on loopback ports it picks itself, and waits for its log line
+    /// saying where it listens (in either log format).
     ///
     /// # Panics
-    /// When the binary cannot be started.
+    /// When the binary cannot be started, or exits or stays silent
+    /// instead of listening.
     pub fn start(binary: &Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let metrics_port = free_port();
         let mut child = Command::new(binary)
-            .args(["--host", "127.0.0.1"])
-            .args(["--port", &port.to_string()])
-            .args(["--prometheus-port", &metrics_port.to_string()])
             .args(args)
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(["--prometheus-port", "0"])
             .envs(envs.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| panic!("start {}: {error}", binary.display()));
         let stderr = child.stderr.take().expect("a piped stderr");
-        let lines = std::thread::spawn(move || {
-            BufReader::new(stderr)
-                .lines()
-                .map_while(Result::ok)
-                .collect()
-        });
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (listening, grpc) = mpsc::channel();
+        let reader = {
+            let lines = Arc::clone(&lines);
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    if let Some(address) = grpc_address(&line) {
+                        let _ = listening.send(address);
+                    }
+                    lines.lock().expect("the log lines").push(line);
+                }
+            })
+        };
+        let Ok(grpc) = grpc.recv_timeout(LISTEN_LIMIT) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "{} did not listen:\n{}",
+                binary.display(),
+                lines.lock().expect("the log lines").join("\n")
+            );
+        };
         ServerProcess {
             child,
-            port,
-            lines: Some(lines),
+            grpc,
+            lines,
+            reader: Some(reader),
         }
     }
 
     /// The gRPC address, as a URI.
     pub fn address(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}", self.grpc)
     }
 
-    /// A new connection to the server, once it listens (5 s at most).
+    /// A new connection to the server.
     ///
     /// # Panics
-    /// When it never listens.
+    /// When the server does not accept it.
     pub async fn connect(&self) -> Channel {
         let address = self.address();
-        for _ in 0..200 {
-            if let Ok(channel) = Channel::from_shared(address.clone())
-                .expect("a valid URI")
-                .connect()
-                .await
-            {
-                return channel;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the server never listened on {address}");
+        Channel::from_shared(address.clone())
+            .expect("a valid URI")
+            .connect()
+            .await
+            .unwrap_or_else(|error| panic!("connect to {address}: {error}"))
+    }
+
+    /// Every line the server logged so far.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().expect("the log lines").clone()
     }
 
     /// Sends SIGTERM.
@@ -103,8 +125,10 @@ impl ServerProcess {
                 std::thread::sleep(Duration::from_millis(10));
             };
             let took = started.elapsed();
-            let lines = self.lines.take().expect("read once");
-            (status, took, lines.join().expect("the log reader"))
+            // The pipe closes with the process: every line is read.
+            let reader = self.reader.take().expect("waited for once");
+            reader.join().expect("the log reader");
+            (status, took, self.lines())
         })
         .await
         .expect("the waiting thread")
@@ -124,10 +148,17 @@ impl Drop for ServerProcess {
     }
 }
 
-/// A loopback port free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free loopback port")
+/// The gRPC address in the server's "agent server listening" line, in
+/// text (`grpc=ADDR`) or JSON (`"grpc":"ADDR"`) format.
+fn grpc_address(line: &str) -> Option<SocketAddr> {
+    if !line.contains("agent server listening") {
+        return None;
+    }
+    let (_, after) = line
+        .split_once("grpc=")
+        .or_else(|| line.split_once("\"grpc\":\""))?;
+    let end = after
+        .find(|c: char| c.is_whitespace() || c == '"')
+        .unwrap_or(after.len());
+    after[..end].parse().ok()
 }
