@@ -64,7 +64,7 @@ pub struct ServerOptions {
     /// How long a create's or delete's answer is reused for a repeated request.
     pub idempotency_ttl: Duration,
     /// How many idempotency answers the in-memory store keeps.
-    pub guard_limits: GuardLimits,
+    pub idempotency_limits: GuardLimits,
     /// Where idempotency answers are kept: in memory, or in a Redis that
     /// every replica shares.
     pub idempotency_store: StoreLocation,
@@ -95,7 +95,7 @@ impl Default for ServerOptions {
             max_message_bytes: 4 * 1024 * 1024,
             max_inline_output_bytes: DEFAULT_MAX_INLINE_OUTPUT_BYTES,
             idempotency_ttl: DEFAULT_IDEMPOTENCY_TTL,
-            guard_limits: GuardLimits::default(),
+            idempotency_limits: GuardLimits::default(),
             idempotency_store: StoreLocation::default(),
             idempotency_store_failure: OnStoreFailure::default(),
             read_timeout: Duration::from_secs(30),
@@ -244,7 +244,9 @@ impl AgentServer {
     async fn open_guard_store(&self) -> Result<Arc<dyn GuardStore>, ServeError> {
         let url = match &self.options.idempotency_store {
             StoreLocation::Memory => {
-                return Ok(Arc::new(MemoryGuardStore::new(self.options.guard_limits)));
+                return Ok(Arc::new(MemoryGuardStore::new(
+                    self.options.idempotency_limits,
+                )));
             }
             StoreLocation::Redis(url) => url,
         };

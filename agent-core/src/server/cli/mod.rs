@@ -1,24 +1,27 @@
 //! The command line of an agent server, with the flags of
 //! `pyflyte serve agent`, so a binary drops into the `flyteconnector` Helm
 //! chart unchanged.
+//!
+//! - `serve`: serving with the process's flags, the binary's `main`;
+//! - `check_config`: what `--check-config` prints.
+
+mod check_config;
+mod serve;
 
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::error::ErrorKind;
-use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 
-use super::logging::init_logging;
-use super::transport::listen;
-use super::{AgentServer, ServeError, ServerOptions, TlsFiles, shutdown_signal};
+use super::{ServerOptions, TlsFiles};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
-use crate::registry::{Registry, RegistryBuilder};
 use crate::seal::{Seal, SealError, SealKey};
+
+pub use serve::{serve_cli, serve_cli_with};
 
 /// The gRPC port of `pyflyte serve agent` and flyte-sdk's connector server.
 pub const DEFAULT_PORT: u16 = 8000;
@@ -102,11 +105,11 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub idempotency_ttl: u64,
     /// How many idempotency answers are kept at most.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = ServerOptions::default().guard_limits.capacity as u64,
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_CAPACITY", default_value_t = ServerOptions::default().idempotency_limits.capacity as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub idempotency_capacity: u64,
     /// How many bytes of idempotency answers are kept at most.
-    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = ServerOptions::default().guard_limits.max_bytes)]
+    #[arg(long, env = "FLYTE_AGENT_IDEMPOTENCY_MAX_BYTES", default_value_t = ServerOptions::default().idempotency_limits.max_bytes)]
     pub idempotency_max_bytes: usize,
     /// Where idempotency answers are kept: `memory` (this process only), or
     /// a Redis every replica shares, `redis://[[USER]:PASSWORD@]HOST:PORT[/DB]`
@@ -240,7 +243,7 @@ impl ServeArgs {
             max_message_bytes: self.max_message_bytes,
             max_inline_output_bytes: self.max_inline_output_bytes,
             idempotency_ttl: Duration::from_secs(self.idempotency_ttl),
-            guard_limits: GuardLimits {
+            idempotency_limits: GuardLimits {
                 capacity: usize::try_from(self.idempotency_capacity).unwrap_or(usize::MAX),
                 max_bytes: self.idempotency_max_bytes,
             },
@@ -317,129 +320,6 @@ fn without_serve_words(args: impl IntoIterator<Item = OsString>) -> Vec<OsString
         }
     }
     args
-}
-
-/// Serves every agent annotated in this binary with the process's flags,
-/// until SIGTERM or Ctrl-C.
-///
-/// ```no_run
-/// #[tokio::main]
-/// async fn main() -> Result<(), agent_core::server::ServeError> {
-///     agent_core::serve_cli().await
-/// }
-/// ```
-pub async fn serve_cli() -> Result<(), ServeError> {
-    serve_cli_with(crate::Registry::builder()).await
-}
-
-/// Like [`serve_cli`], serving the agents of `registry` as well as the
-/// annotated ones: for agents that need runtime configuration.
-pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError> {
-    let (args, matches) =
-        ServeArgs::parse_args(std::env::args_os()).unwrap_or_else(|error| error.exit());
-    let _logs_written_on_return = init_logging(args.log_format)?;
-    let registry = registry.collected().build()?;
-    if args.check_config {
-        // The TLS files and the sealing keys are read as a start reads them.
-        args.tls_files()
-            .as_ref()
-            .map(TlsFiles::config)
-            .transpose()?;
-        args.seal()?;
-        print!("{}", effective_config(&args, &matches, &registry));
-        return Ok(());
-    }
-    if !args.modules.is_empty() {
-        tracing::info!(
-            modules = args.modules.join(", "),
-            "--modules ignored: the agents are compiled into this binary"
-        );
-    }
-    let (grpc, metrics) = listen(args.host, args.port, args.prometheus_port).await?;
-    for agent in registry.agents() {
-        let categories: Vec<String> = agent
-            .task_categories
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        tracing::info!(
-            agent = agent.name,
-            is_sync = agent.is_sync,
-            task_categories = categories.join(", "),
-            "serving agent"
-        );
-    }
-    tracing::info!(
-        grpc = %grpc.local_addr()?,
-        metrics = %metrics.local_addr()?,
-        "agent server listening"
-    );
-    let timeout = args.timeout;
-    let shutdown = async move {
-        match timeout {
-            Some(seconds) => {
-                tokio::select! {
-                    () = shutdown_signal() => {}
-                    () = tokio::time::sleep(Duration::from_secs(seconds)) => {
-                        tracing::info!(seconds, "--timeout reached");
-                    }
-                }
-            }
-            None => shutdown_signal().await,
-        }
-    };
-    let seal = args.seal()?;
-    AgentServer::new(registry)
-        .options(args.options())
-        .seal(seal)
-        .serve_with_shutdown(grpc, Some(metrics), shutdown)
-        .await
-}
-
-/// What `--check-config` prints: one `flag = value  # source` line per flag
-/// (the source is `default`, `env NAME` or `command line`), then one
-/// `agent = ...` line per agent served. The idempotency store's URL is
-/// written without its password.
-fn effective_config(args: &ServeArgs, matches: &ArgMatches, registry: &Registry) -> String {
-    let mut out = String::from(
-        "# The configuration these flags and this environment give; nothing was started.\n",
-    );
-    for arg in ServeArgs::command().get_arguments() {
-        let id = arg.get_id().as_str();
-        let Some(flag) = arg.get_long() else { continue };
-        if matches!(id, "check_config" | "help" | "version") {
-            continue;
-        }
-        let value = match matches.get_raw(id) {
-            _ if id == "idempotency_store" => args.idempotency_store.to_string(),
-            Some(values) => {
-                let values: Vec<_> = values.map(|value| value.to_string_lossy()).collect();
-                values.join(" ")
-            }
-            None => "(not set)".to_string(),
-        };
-        let source = match (matches.value_source(id), arg.get_env()) {
-            (Some(ValueSource::CommandLine), _) => "command line".to_string(),
-            (Some(ValueSource::EnvVariable), Some(env)) => format!("env {}", env.to_string_lossy()),
-            _ => "default".to_string(),
-        };
-        let _ = writeln!(out, "{flag} = {value}  # {source}");
-    }
-    for agent in registry.agents() {
-        let categories: Vec<String> = agent
-            .task_categories
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        let kind = if agent.is_sync { "sync" } else { "async" };
-        let _ = writeln!(
-            out,
-            "agent = {} ({kind}: {})",
-            agent.name,
-            categories.join(", ")
-        );
-    }
-    out
 }
 
 #[cfg(test)]
@@ -533,41 +413,6 @@ mod tests {
             let error = ServeArgs::try_parse_from(["agent-server", flag, value]).unwrap_err();
             let message = error.to_string();
             assert!(message.contains(flag), "{message}");
-        }
-    }
-
-    #[test]
-    fn check_config_prints_each_flag_and_where_it_came_from() {
-        let (args, matches) = ServeArgs::parse_args(
-            [
-                "agent-server",
-                "serve",
-                "agent",
-                "--port",
-                "8001",
-                "--idempotency-store",
-                "redis://:hunter2@redis.flyte:6379/0",
-                "--check-config",
-            ]
-            .map(OsString::from),
-        )
-        .unwrap();
-        assert!(args.check_config);
-        let text = effective_config(&args, &matches, &Registry::builder().build().unwrap());
-        assert!(text.contains("\nport = 8001  # command line\n"), "{text}");
-        assert!(
-            text.contains("\nprometheus-port = 9090  # default\n"),
-            "{text}"
-        );
-        assert!(text.contains("\nhost = (not set)  # default\n"), "{text}");
-        assert!(text.contains("\nidempotency-store = redis://"), "{text}");
-        assert!(!text.contains("hunter2"), "{text}");
-        for arg in ServeArgs::command().get_arguments() {
-            match arg.get_long() {
-                Some("check-config") => assert!(!text.contains("check-config"), "{text}"),
-                Some(flag) => assert!(text.contains(&format!("\n{flag} = ")), "{flag}: {text}"),
-                None => {}
-            }
         }
     }
 
