@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory};
 
-use super::ServeArgs;
+use super::{ServeArgs, task_categories};
 use crate::registry::Registry;
 
 /// What `--check-config` prints: one `flag = value  # source` line per flag
@@ -43,17 +43,12 @@ pub(super) fn effective_config(
         let _ = writeln!(out, "{flag} = {value}  # {source}");
     }
     for agent in registry.agents() {
-        let categories: Vec<String> = agent
-            .task_categories
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         let kind = if agent.is_sync { "sync" } else { "async" };
         let _ = writeln!(
             out,
             "agent = {} ({kind}: {})",
             agent.name,
-            categories.join(", ")
+            task_categories(agent)
         );
     }
     out

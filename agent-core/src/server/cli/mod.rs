@@ -19,6 +19,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
 use super::{ServerOptions, TlsFiles};
 use crate::guard::{GuardLimits, OnStoreFailure, StoreLocation};
 use crate::limits::CallLimits;
+use crate::registry::AgentMetadata;
 use crate::seal::{Seal, SealError, SealKey};
 
 pub use serve::{serve_cli, serve_cli_with};
@@ -320,6 +321,17 @@ fn without_serve_words(args: impl IntoIterator<Item = OsString>) -> Vec<OsString
         }
     }
     args
+}
+
+/// The task categories `agent` serves, as `name (version N)` separated by
+/// commas: how the start-up log and `--check-config` name them.
+fn task_categories(agent: &AgentMetadata) -> String {
+    let categories: Vec<String> = agent
+        .task_categories
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    categories.join(", ")
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::ServeArgs;
 use super::check_config::effective_config;
+use super::{ServeArgs, task_categories};
 use crate::registry::RegistryBuilder;
 use crate::server::logging::init_logging;
 use crate::server::transport::listen;
@@ -48,15 +48,10 @@ pub async fn serve_cli_with(registry: RegistryBuilder) -> Result<(), ServeError>
     }
     let (grpc, metrics) = listen(args.host, args.port, args.prometheus_port).await?;
     for agent in registry.agents() {
-        let categories: Vec<String> = agent
-            .task_categories
-            .iter()
-            .map(ToString::to_string)
-            .collect();
         tracing::info!(
             agent = agent.name,
             is_sync = agent.is_sync,
-            task_categories = categories.join(", "),
+            task_categories = task_categories(agent),
             "serving agent"
         );
     }
