@@ -60,6 +60,8 @@ impl ServerProcess {
         let Ok(grpc) = grpc.recv_timeout(LISTEN_LIMIT) else {
             let _ = child.kill();
             let _ = child.wait();
+            // The pipe closed with the process: every line is read.
+            let _ = reader.join();
             panic!(
                 "{} did not listen:\n{}",
                 binary.display(),
