@@ -10,7 +10,7 @@
 use agent_core::FromLiteral;
 use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::{admin, core};
-use agent_core::proto::flyteidl2::{connector, task};
+use agent_core::proto::flyteidl2::connector;
 use agent_core::testing::TestServer;
 use agent_tests::sdk_templates::{CHAT_MODEL, NAMES, SQL_STATEMENT, Sdk, SdkTemplates};
 use agent_tests::template_reader;
@@ -118,20 +118,9 @@ async fn report_over_flyte2(
 ) -> Value {
     let task_type = template.r#type.clone();
     let mut client = server.connector_client();
-    let literals = inputs
-        .literals
-        .into_iter()
-        .map(|(name, value)| task::NamedLiteral {
-            name,
-            value: Some(value),
-        })
-        .collect();
     let created = client
         .create_task(connector::CreateTaskRequest {
-            inputs: Some(task::Inputs {
-                literals,
-                context: Vec::new(),
-            }),
+            inputs: Some(inputs.into()),
             template: Some(template),
             output_prefix: "s3://bucket/run".into(),
             ..Default::default()

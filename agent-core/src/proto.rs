@@ -64,6 +64,39 @@ pub mod flyteidl2 {
     }
 }
 
+/// A Flyte 1 literal map as Flyte 2 names its literals, in name order.
+fn named_literals(map: flyteidl::core::LiteralMap) -> Vec<flyteidl2::task::NamedLiteral> {
+    map.literals
+        .into_iter()
+        .map(|(name, value)| flyteidl2::task::NamedLiteral {
+            name,
+            value: Some(value),
+        })
+        .collect()
+}
+
+/// A task's inputs as a Flyte 2 `CreateTaskRequest` carries them, with no
+/// context.
+impl From<flyteidl::core::LiteralMap> for flyteidl2::task::Inputs {
+    fn from(map: flyteidl::core::LiteralMap) -> Self {
+        flyteidl2::task::Inputs {
+            literals: named_literals(map),
+            context: Vec::new(),
+        }
+    }
+}
+
+/// A task's outputs as a Flyte 2 `Resource` carries them, with no produced
+/// artifacts.
+impl From<flyteidl::core::LiteralMap> for flyteidl2::task::Outputs {
+    fn from(map: flyteidl::core::LiteralMap) -> Self {
+        flyteidl2::task::Outputs {
+            literals: named_literals(map),
+            produced_artifacts: Vec::new(),
+        }
+    }
+}
+
 /// The encoded `FileDescriptorSet` of every file in both protocols, as served
 /// by gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
@@ -322,5 +355,30 @@ mod tests {
             resource.phase(),
             flyteidl::core::task_execution::Phase::Succeeded
         );
+    }
+
+    #[test]
+    fn a_literal_map_becomes_named_literals_in_name_order() {
+        let literal = |hash: &str| flyteidl::core::Literal {
+            hash: hash.into(),
+            ..Default::default()
+        };
+        let map = flyteidl::core::LiteralMap {
+            literals: [
+                ("b".to_string(), literal("2")),
+                ("a".to_string(), literal("1")),
+            ]
+            .into(),
+        };
+        let named = |name: &str, hash: &str| flyteidl2::task::NamedLiteral {
+            name: name.into(),
+            value: Some(literal(hash)),
+        };
+        let inputs = flyteidl2::task::Inputs::from(map.clone());
+        assert_eq!(inputs.literals, [named("a", "1"), named("b", "2")]);
+        assert!(inputs.context.is_empty());
+        let outputs = flyteidl2::task::Outputs::from(map);
+        assert_eq!(outputs.literals, inputs.literals);
+        assert!(outputs.produced_artifacts.is_empty());
     }
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use agent_core::literal::LiteralMapBuilder;
 use agent_core::proto::flyteidl::core::{self, LiteralMap};
 use agent_core::proto::flyteidl::{admin, service as service1};
-use agent_core::proto::flyteidl2::{connector, task};
+use agent_core::proto::flyteidl2::connector;
 use bytes::Bytes;
 use prost::Message;
 
@@ -164,7 +164,7 @@ impl Requests {
                 task_execution_metadata: Some(self.execution1()),
             }),
             Protocol::Flyte2 => Stamped::new(&connector::CreateTaskRequest {
-                inputs: Some(named_inputs()),
+                inputs: Some(inputs().into()),
                 template: Some(self.template()),
                 output_prefix: OUTPUT_PREFIX.to_owned(),
                 task_execution_metadata: Some(self.execution2()),
@@ -328,21 +328,6 @@ fn inputs() -> LiteralMap {
         .with("x", 1)
         .build()
         .expect("an integer is a literal")
-}
-
-/// The inputs as Flyte 2 names them.
-fn named_inputs() -> task::Inputs {
-    task::Inputs {
-        literals: inputs()
-            .literals
-            .into_iter()
-            .map(|(name, value)| task::NamedLiteral {
-                name,
-                value: Some(value),
-            })
-            .collect(),
-        context: Vec::new(),
-    }
 }
 
 /// The `resource_meta` a CreateTask answer holds.

@@ -18,8 +18,8 @@ use agent_core::literal::{LiteralMapBuilder, json as literal_json};
 use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgentServiceClient;
 use agent_core::proto::flyteidl::service::sync_agent_service_client::SyncAgentServiceClient;
 use agent_core::proto::flyteidl::{admin, core};
+use agent_core::proto::flyteidl2::connector;
 use agent_core::proto::flyteidl2::connector::async_connector_service_client::AsyncConnectorServiceClient;
-use agent_core::proto::flyteidl2::{connector, task};
 use agent_tests::sdk_templates::{CHAT_MODEL, NAMES, Sdk, SdkTemplates};
 use agent_tests::server_process::ServerProcess;
 use agent_tests::tools::tool;
@@ -210,20 +210,9 @@ async fn run_over_flyte2(
 ) -> Value {
     let task_type = template.r#type.clone();
     let mut client = AsyncConnectorServiceClient::new(channel.clone());
-    let literals = inputs
-        .literals
-        .into_iter()
-        .map(|(name, value)| task::NamedLiteral {
-            name,
-            value: Some(value),
-        })
-        .collect();
     let created = client
         .create_task(connector::CreateTaskRequest {
-            inputs: Some(task::Inputs {
-                literals,
-                context: Vec::new(),
-            }),
+            inputs: Some(inputs.into()),
             template: Some(template),
             output_prefix: "file:///nonexistent/outputs".into(),
             ..Default::default()

@@ -10,7 +10,7 @@ use agent_core::proto::flyteidl2::connector::{
     self, async_connector_service_client::AsyncConnectorServiceClient,
     connector_metadata_service_client::ConnectorMetadataServiceClient,
 };
-use agent_core::proto::flyteidl2::{core as core2, task};
+use agent_core::proto::flyteidl2::core as core2;
 use agent_core::resource::ResourceParts;
 use agent_core::{Connection, Phase, TaskCategory, TaskContext};
 use tonic::transport::Channel;
@@ -44,7 +44,7 @@ pub(super) async fn get_agent(channel: Channel, name: &str) -> Result<AgentInfo,
 pub(super) async fn create(channel: Channel, task: &TaskContext) -> Result<Vec<u8>, Failure> {
     let answer = AsyncConnectorServiceClient::new(channel)
         .create_task(request(connector::CreateTaskRequest {
-            inputs: Some(inputs(&task.inputs)),
+            inputs: Some(task.inputs.clone().into()),
             template: Some(task.template.clone()),
             output_prefix: task.output_prefix.clone(),
             task_execution_metadata: Some(execution(&task.execution)),
@@ -109,21 +109,6 @@ fn category(category: &TaskCategory) -> connector::TaskCategory {
     }
 }
 
-/// The inputs as named literals, in name order.
-fn inputs(inputs: &LiteralMap) -> task::Inputs {
-    task::Inputs {
-        literals: inputs
-            .literals
-            .iter()
-            .map(|(name, value)| task::NamedLiteral {
-                name: name.clone(),
-                value: Some(value.clone()),
-            })
-            .collect(),
-        context: Vec::new(),
-    }
-}
-
 /// The connection sent with a call, when there is one.
 fn connection(task_type: &str, connection: &Connection) -> Option<core2::Connection> {
     if connection.is_empty() {
@@ -185,10 +170,7 @@ mod tests {
             .build()
             .unwrap();
         let wire = connector::Resource {
-            outputs: Some(task::Outputs {
-                literals: inputs(&map).literals,
-                produced_artifacts: Vec::new(),
-            }),
+            outputs: Some(map.clone().into()),
             phase: agent_core::proto::flyteidl::core::task_execution::Phase::Succeeded as i32,
             ..Default::default()
         };

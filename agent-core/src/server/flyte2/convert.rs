@@ -115,17 +115,7 @@ pub(super) fn job(
 /// A resource as Flyte 2 sends it: outputs as named literals, no `state`.
 pub(super) fn resource(parts: ResourceParts) -> connector::Resource {
     connector::Resource {
-        outputs: parts.outputs.map(|outputs| task::Outputs {
-            literals: outputs
-                .literals
-                .into_iter()
-                .map(|(name, value)| task::NamedLiteral {
-                    name,
-                    value: Some(value),
-                })
-                .collect(),
-            produced_artifacts: Vec::new(),
-        }),
+        outputs: parts.outputs.map(task::Outputs::from),
         message: parts.message,
         log_links: parts.log_links.into_iter().map(Into::into).collect(),
         phase: parts.phase.to_proto() as i32,

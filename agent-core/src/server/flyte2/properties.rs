@@ -16,19 +16,8 @@ use crate::server::fuzz::{
 };
 
 fn create_seed() -> Vec<u8> {
-    let inputs = full_inputs()
-        .literals
-        .into_iter()
-        .map(|(name, value)| task::NamedLiteral {
-            name,
-            value: Some(value),
-        })
-        .collect();
     connector::CreateTaskRequest {
-        inputs: Some(task::Inputs {
-            literals: inputs,
-            context: Vec::new(),
-        }),
+        inputs: Some(full_inputs().into()),
         template: Some(full_template()),
         output_prefix: "s3://bucket/run".into(),
         task_execution_metadata: Some(connector::TaskExecutionMetadata {
