@@ -28,9 +28,10 @@ use tonic::{Request, Response, Status, Streaming};
 /// The metadata every CreateTask answers.
 const RESOURCE_META: &[u8] = br#"{"job_id":0}"#;
 
-/// Serve the agent services of Flyte 1 and Flyte 2 answering constants.
+/// Serve the agent services of Flyte 1 and Flyte 2 on bare tonic, answering
+/// constants: the baseline `bench/run.sh` measures an agent server against.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value_t = IpAddr::V6(Ipv6Addr::UNSPECIFIED))]
