@@ -84,14 +84,19 @@ impl SecretsConfig {
     }
 
     /// The file of a secret: `<dir>/<group>/<file prefix><key>`, lower-cased
-    /// (an empty group is left out).
-    pub fn file(&self, group: &str, key: &str) -> PathBuf {
+    /// (an empty group is left out); `None` unless the group and the key are
+    /// plain names (no `/`, `\\`, NUL, `.` or `..`), so that no secret is
+    /// read from outside the directory.
+    pub fn file(&self, group: &str, key: &str) -> Option<PathBuf> {
+        if !(group.is_empty() || is_plain_name(group)) || !is_plain_name(key) {
+            return None;
+        }
         let mut path = self.default_dir.clone();
         if !group.is_empty() {
             path.push(group.to_lowercase());
         }
         path.push(format!("{}{}", self.file_prefix, key.to_lowercase()));
-        path
+        Some(path)
     }
 
     /// Looks the secret `key` of `group` up in `connection`, then in the
@@ -113,7 +118,13 @@ impl SecretsConfig {
         if let Some(value) = env(&env_var) {
             return Ok(SecretValue(value.trim().to_string()));
         }
-        let file = self.file(group, key);
+        let Some(file) = self.file(group, key) else {
+            return Err(AgentError::invalid_argument(format!(
+                "secret group `{group}` and key `{key}` must each be a plain name, one file or \
+                 folder under {}: no `/`, `\\`, NUL, `.` or `..`",
+                self.default_dir.display()
+            )));
+        };
         match std::fs::read_to_string(&file) {
             Ok(value) => Ok(SecretValue(value.trim().to_string())),
             Err(error) => Err(AgentError::failed_precondition(format!(
@@ -130,6 +141,12 @@ impl SecretsConfig {
             ))),
         }
     }
+}
+
+/// Whether `name` names one file or folder within a directory: not empty,
+/// not `.` or `..`, and without a path separator or a NUL.
+fn is_plain_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\\', '\0'])
 }
 
 impl Connection {
@@ -173,11 +190,11 @@ mod tests {
         assert_eq!(config.env_var("", "token"), "_FSEC_TOKEN");
         assert_eq!(
             config.file("OpenAI", "API_KEY"),
-            PathBuf::from("/etc/secrets/openai/api_key")
+            Some(PathBuf::from("/etc/secrets/openai/api_key"))
         );
         assert_eq!(
             config.file("", "token"),
-            PathBuf::from("/etc/secrets/token")
+            Some(PathBuf::from("/etc/secrets/token"))
         );
     }
 
@@ -220,6 +237,41 @@ mod tests {
         assert!(message.contains("openai/api_key"), "{message}");
         assert!(message.contains("connection"), "{message}");
         assert!(!message.contains("hunter2"), "{message}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_group_or_key_that_leaves_the_directory_is_refused() {
+        let dir = scratch_dir("escape");
+        std::fs::write(dir.join("outside"), "not a secret").unwrap();
+        let inner = dir.join("secrets");
+        std::fs::create_dir_all(inner.join("group")).unwrap();
+        std::fs::write(inner.join("group/key"), "the secret").unwrap();
+        let config = config(&inner);
+        let lookup =
+            |group: &str, key: &str| config.lookup(&Connection::default(), |_| None, group, key);
+        assert_eq!(lookup("group", "key").unwrap().expose(), "the secret");
+        for (group, key) in [
+            ("..", "outside"),
+            ("", "../outside"),
+            ("group/..", "../outside"),
+            (dir.to_str().unwrap(), "outside"),
+            ("group", ""),
+            ("group", "."),
+            ("group", "key\0"),
+        ] {
+            let error = lookup(group, key).unwrap_err();
+            assert_eq!(
+                error.kind(),
+                crate::ErrorKind::InvalidArgument,
+                "{group:?} {key:?}"
+            );
+            assert!(
+                error.message().contains("plain name"),
+                "{}",
+                error.message()
+            );
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

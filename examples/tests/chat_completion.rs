@@ -194,7 +194,9 @@ async fn a_wrong_key_is_a_failed_precondition_that_does_not_quote_it() {
 fn a_key_is_configured() -> bool {
     let config = SecretsConfig::from_env();
     std::env::var_os(config.env_var("openai", "api_key")).is_some()
-        || config.file("openai", "api_key").exists()
+        || config
+            .file("openai", "api_key")
+            .is_some_and(|file| file.exists())
 }
 
 #[tokio::test]
