@@ -11,6 +11,7 @@ use prometheus::{
     TextEncoder,
 };
 
+use super::status;
 use crate::ErrorKind;
 use crate::dispatch::Operation;
 
@@ -22,7 +23,13 @@ pub const DEFAULT_METRICS_PREFIX: &str = "flyte_connector_";
 /// metrics without bound.
 pub const MAX_UNKNOWN_TASK_TYPES: usize = 32;
 
-/// The label of unknown task types past [`MAX_UNKNOWN_TASK_TYPES`].
+/// The longest task type that no agent serves with a label of its own; a
+/// longer one shares [`OTHER_TASK_TYPES`], so that callers cannot grow a
+/// scrape without bound either. Task types are short names.
+pub const MAX_UNKNOWN_TASK_TYPE_BYTES: usize = 128;
+
+/// The label of unknown task types past [`MAX_UNKNOWN_TASK_TYPES`], or
+/// longer than [`MAX_UNKNOWN_TASK_TYPE_BYTES`].
 pub const OTHER_TASK_TYPES: &str = "other_unknown";
 
 /// The server's request metrics, with process metrics (CPU, memory, open
@@ -105,11 +112,12 @@ impl Metrics {
 
     /// The metrics of `task_type`, found once for a request that records
     /// several, with its name as logs show it: borrowed from these metrics
-    /// when an agent serves it, so that a request copies no name.
+    /// when an agent serves it, so that a request copies no name, and cut
+    /// as an error message is ([`status::bounded`]) when none does.
     pub(crate) fn task_type<'a>(&'a self, task_type: &str) -> TaskTypeMetrics<'a> {
         let (name, served) = match self.served.get_key_value(task_type) {
             Some((name, served)) => (Cow::Borrowed(name.as_str()), Some(served)),
-            None => (Cow::Owned(task_type.to_string()), None),
+            None => (Cow::Owned(status::bounded(task_type).into_owned()), None),
         };
         TaskTypeMetrics {
             metrics: self,
@@ -171,7 +179,8 @@ pub(crate) struct TaskTypeMetrics<'a> {
 }
 
 impl TaskTypeMetrics<'_> {
-    /// The task type, as the request named it.
+    /// The task type, as the request named it (cut when no agent serves
+    /// it and it is longer than an error message may be).
     pub(crate) fn name(&self) -> &str {
         &self.name
     }
@@ -252,12 +261,15 @@ struct OperationHandles {
 }
 
 /// The `task_type` label of requests for task types no agent serves: the
-/// task type itself for the first few, else [`OTHER_TASK_TYPES`].
+/// task type itself for the first few short ones, else [`OTHER_TASK_TYPES`].
 #[derive(Default)]
 struct UnknownTaskTypes(Mutex<HashSet<String>>);
 
 impl UnknownTaskTypes {
     fn label<'a>(&self, task_type: &'a str) -> &'a str {
+        if task_type.len() > MAX_UNKNOWN_TASK_TYPE_BYTES {
+            return OTHER_TASK_TYPES;
+        }
         let mut unknown = self
             .0
             .lock()
@@ -373,6 +385,30 @@ mod tests {
                 "m_requests_success_total{operation=\"get\",task_type=\"other_unknown\"} 1"
             ),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_long_unknown_task_type_has_no_label_of_its_own_and_is_logged_cut() {
+        let metrics = Metrics::new("m_", ["served".to_string()]).unwrap();
+        let long = "t".repeat(1_000_000);
+        let unknown = metrics.task_type(&long);
+        assert!(unknown.name().len() < 2 * status::MAX_MESSAGE_BYTES);
+        unknown.record(Operation::Create, Duration::ZERO, Err(ErrorKind::NotFound));
+        let text = metrics.render();
+        assert!(text.len() < 100_000, "{} bytes", text.len());
+        assert!(text.contains("task_type=\"other_unknown\"} 1"), "{text}");
+        let short = "t".repeat(MAX_UNKNOWN_TASK_TYPE_BYTES);
+        metrics.record(
+            &short,
+            Operation::Create,
+            Duration::ZERO,
+            Err(ErrorKind::NotFound),
+        );
+        assert!(
+            metrics
+                .render()
+                .contains(&format!("task_type=\"{short}\"}} 1"))
         );
     }
 

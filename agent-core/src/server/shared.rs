@@ -161,7 +161,7 @@ impl ObservedCall<'_> {
                 execution_id,
                 elapsed_ms,
                 kind = ?error.kind(),
-                %error,
+                error = %status::bounded(error.message()),
                 "failed"
             ),
         }
