@@ -93,10 +93,27 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
     key
 }
 
-/// Appends `/field` to `key`.
+/// Appends `/field` to `key`, a `/` or `%` in the field written `%2F` or
+/// `%25`, so that no two lists of fields make one key. (Flyte's names hold
+/// neither: a key is checked for them, and written as it is.)
 fn push_field(key: &mut String, field: &str) {
     key.push('/');
-    key.push_str(field);
+    // A fold, not `any`: with no early exit the compiler checks many bytes
+    // at once.
+    let escaped = field
+        .bytes()
+        .fold(false, |found, byte| found | (byte == b'/') | (byte == b'%'));
+    if !escaped {
+        key.push_str(field);
+        return;
+    }
+    for c in field.chars() {
+        match c {
+            '/' => key.push_str("%2F"),
+            '%' => key.push_str("%25"),
+            c => key.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -142,6 +159,38 @@ mod tests {
             version: 1,
         };
         assert_eq!(delete(&category, b""), "delete/bq/1/a8c7f832281a39c5");
+    }
+
+    #[test]
+    fn fields_that_hold_a_separator_make_keys_of_their_own() {
+        let with = |project: &str, domain: &str| {
+            let mut task = request(0, "s3://a");
+            let id = task.execution.task_execution_id.as_mut().unwrap();
+            let workflow = id
+                .node_execution_id
+                .as_mut()
+                .unwrap()
+                .execution_id
+                .as_mut()
+                .unwrap();
+            workflow.project = project.into();
+            workflow.domain = domain.into();
+            create(&task)
+        };
+        assert_ne!(with("p/d", "x"), with("p", "d/x"));
+        assert_ne!(with("p%2Fd", "x"), with("p/d", "x"));
+        assert_eq!(
+            with("p/d%", "x"),
+            "create/bq/0//p%2Fd%25/x/run1/n0///attempt-0"
+        );
+        let category = |name: &str, version| TaskCategory {
+            name: name.into(),
+            version,
+        };
+        assert_ne!(
+            delete(&category("a/1", 2), b""),
+            delete(&category("a", 1), b"")
+        );
     }
 
     #[test]
