@@ -152,11 +152,13 @@ async fn bad_requests_get_clear_statuses() {
         .unwrap_err();
     assert_status(&status, Code::InvalidArgument, "resource_meta");
 
-    let status = client
-        .get_task(get_request("echo_sync", b"not a result".to_vec()))
-        .await
-        .unwrap_err();
-    assert_status(&status, Code::InvalidArgument, "resource_meta");
+    for not_a_result in [&b"not a result"[..], b""] {
+        let status = client
+            .get_task(get_request("echo_sync", not_a_result.to_vec()))
+            .await
+            .unwrap_err();
+        assert_status(&status, Code::InvalidArgument, "resource_meta");
+    }
 
     let status = client
         .create_task(create_request("fails", 1, "v2-fails"))

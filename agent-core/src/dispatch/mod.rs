@@ -353,7 +353,13 @@ impl Dispatcher {
         let agent = match registered {
             RegisteredAgent::Async(agent) => agent,
             RegisteredAgent::Sync(agent) => {
-                return ResourceParts::from_bytes(&job.resource_meta).map_err(|_| {
+                // No bytes decode as a result with every field left out,
+                // which no run answers: a run's result has a phase.
+                let result = match job.resource_meta.as_slice() {
+                    [] => None,
+                    bytes => ResourceParts::from_bytes(bytes).ok(),
+                };
+                return result.ok_or_else(|| {
                     AgentError::invalid_argument(format!(
                         "resource_meta: not the result of a run of the sync agent `{}`; send \
                          the resource_meta that CreateTask answered",
