@@ -3,10 +3,11 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use futures::TryStreamExt;
+use futures::{Stream, StreamExt, TryStreamExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tonic::transport::ServerTlsConfig;
@@ -19,6 +20,9 @@ use super::routes::AgentRoutes;
 
 /// How often [`keep_a_timer_due`]'s timer fires.
 const TIMER_TICK: Duration = Duration::from_secs(1);
+
+/// How long accepting pauses after it failed for want of a resource.
+const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 
 /// When a shutdown starts and how long it lasts.
 pub(crate) struct Shutdown<F> {
@@ -88,10 +92,11 @@ pub(crate) async fn serve(
         }
     };
     let answers_due = AnswersDue::new(batch_answers);
-    let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true)).map_ok({
-        let answers_due = answers_due.clone();
-        move |connection| LingeringClose::new(answers_due.batch_writes(connection))
-    });
+    let incoming =
+        pause_on_accept_errors(TcpIncoming::from(grpc).with_nodelay(Some(true))).map_ok({
+            let answers_due = answers_due.clone();
+            move |connection| LingeringClose::new(answers_due.batch_writes(connection))
+        });
     let serve = server
         .layer(answers_due.layer())
         .add_routes(grpc_routes)
@@ -119,6 +124,46 @@ pub(crate) async fn serve(
         metrics_served?;
     }
     Ok(served?)
+}
+
+/// `incoming` connections, without the errors of accepting them: one a
+/// client caused (it reset the connection before it was accepted) is
+/// passed over; any other (no file descriptor left, no memory) is logged,
+/// and accepting pauses for [`ACCEPT_PAUSE`], where it would otherwise
+/// fail again at once, in a loop, until a connection closes.
+fn pause_on_accept_errors<T>(
+    incoming: impl Stream<Item = io::Result<T>>,
+) -> impl Stream<Item = io::Result<T>> {
+    incoming.filter(|accepted| {
+        let pause = match accepted {
+            Ok(_) => None,
+            Err(error) if is_a_clients_error(error) => {
+                tracing::debug!(%error, "a connection closed before it was accepted");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, pause = ?ACCEPT_PAUSE, "cannot accept connections");
+                Some(tokio::time::sleep(ACCEPT_PAUSE))
+            }
+        };
+        let keep = accepted.is_ok();
+        async move {
+            if let Some(pause) = pause {
+                pause.await;
+            }
+            keep
+        }
+    })
+}
+
+/// Whether accepting a connection failed because of its client.
+fn is_a_clients_error(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+    )
 }
 
 /// Keeps a timer of the runtime due within [`TIMER_TICK`], for as long as
@@ -201,6 +246,25 @@ pub async fn shutdown_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn accepting_pauses_after_running_out_of_a_resource_not_after_a_client_left() {
+        let out_of_files = || io::Error::from_raw_os_error(24); // EMFILE
+        let reset = || io::Error::from(io::ErrorKind::ConnectionAborted);
+        let started = tokio::time::Instant::now();
+        let accepted: Vec<u32> =
+            pause_on_accept_errors(futures::stream::iter([Err(reset()), Ok(1)]))
+                .map(Result::unwrap)
+                .collect()
+                .await;
+        assert_eq!((accepted, started.elapsed()), (vec![1], Duration::ZERO));
+        let accepted: Vec<u32> =
+            pause_on_accept_errors(futures::stream::iter([Err(out_of_files()), Ok(2)]))
+                .map(Result::unwrap)
+                .collect()
+                .await;
+        assert_eq!((accepted, started.elapsed()), (vec![2], ACCEPT_PAUSE));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_timer_keeps_ticking() {
