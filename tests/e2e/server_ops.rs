@@ -282,6 +282,29 @@ async fn answer_next_frame(connection: &mut tokio::net::TcpStream) -> Option<u8>
 }
 
 #[tokio::test]
+async fn a_connection_may_hold_a_thousand_calls_at_once() {
+    let (server, _) = start().await;
+    let mut connection = tokio::net::TcpStream::connect(server.address())
+        .await
+        .unwrap();
+    connection.write_all(CLIENT_PREFACE).await.unwrap();
+    connection
+        .write_all(&frame(SETTINGS, 0, &[]))
+        .await
+        .unwrap();
+    let mut head = [0; 9];
+    connection.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[3], SETTINGS, "the server's first frame");
+    let mut settings = vec![0; u32::from_be_bytes([0, head[0], head[1], head[2]]) as usize];
+    connection.read_exact(&mut settings).await.unwrap();
+    // Each setting: a 16-bit identifier, a 32-bit value.
+    let max_concurrent_streams = settings.chunks(6).find_map(|setting| {
+        (setting[..2] == [0, 0x3]).then(|| u32::from_be_bytes(setting[2..].try_into().unwrap()))
+    });
+    assert_eq!(max_concurrent_streams, Some(1000), "{settings:?}");
+}
+
+#[tokio::test]
 async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_reset() {
     let (server, _) = start().await;
     let mut connection = tokio::net::TcpStream::connect(server.address())

@@ -24,6 +24,12 @@ const TIMER_TICK: Duration = Duration::from_secs(1);
 /// How long accepting pauses after it failed for want of a resource.
 const ACCEPT_PAUSE: Duration = Duration::from_secs(1);
 
+/// How many calls one connection may have open at once (HTTP/2's
+/// `SETTINGS_MAX_CONCURRENT_STREAMS`): a client opening more waits for one
+/// to end, as gRPC clients do, so that one connection cannot hold memory
+/// without bound. Propeller has some tens of calls open at once.
+const MAX_CONCURRENT_STREAMS: u32 = 1000;
+
 /// When a shutdown starts and how long it lasts.
 pub(crate) struct Shutdown<F> {
     /// Resolves when the server should stop.
@@ -50,7 +56,8 @@ pub(crate) async fn serve(
     batch_answers: bool,
     shutdown: Shutdown<impl Future<Output = ()> + Send + 'static>,
 ) -> Result<(), ServeError> {
-    let mut server = tonic::transport::Server::builder();
+    let mut server =
+        tonic::transport::Server::builder().max_concurrent_streams(MAX_CONCURRENT_STREAMS);
     if let Some(tls) = tls {
         server = server.tls_config(tls).map_err(ServeError::Tls)?;
     }
