@@ -1,8 +1,9 @@
 //! Faulty agents and overload: a hanging agent is abandoned at the call
 //! deadline and frees its worker, a guarded call keeps its worker while it
-//! outlives its caller, one agent cannot take every worker, and callers
-//! beyond the queue are refused at once, and a message over the size limit,
-//! either way, is `RESOURCE_EXHAUSTED`.
+//! outlives its caller, one whose caller leaves while it waits for a worker
+//! never starts and leaves the queue, one agent cannot take every worker,
+//! callers beyond the queue are refused at once, and a message over the
+//! size limit, either way, is `RESOURCE_EXHAUSTED`.
 
 use std::time::Duration;
 
@@ -62,6 +63,61 @@ async fn a_guarded_call_that_outlives_its_caller_keeps_its_worker() {
         Calls::of(&calls.max_in_flight),
         1,
         "with one worker, the slow create ran only once the abandoned one was gone"
+    );
+}
+
+#[tokio::test]
+async fn a_guarded_call_whose_caller_leaves_while_it_waits_for_a_worker_never_starts() {
+    let (server, calls) = start_with(limits(1, 1, 1, 2_000)).await;
+    let impatient = |run: &str| {
+        let mut request = tonic::Request::new(create_request("hangs", 1, run));
+        request.set_timeout(Duration::from_millis(50));
+        request
+    };
+    // Holds the only worker for the call deadline, its caller gone.
+    assert!(
+        server
+            .async_client()
+            .create_task(impatient("hang-e"))
+            .await
+            .is_err()
+    );
+    until_in_flight(&calls, 1).await;
+    // Waits in the one place of the queue, and leaves it with its caller.
+    assert!(
+        server
+            .async_client()
+            .create_task(impatient("hang-f"))
+            .await
+            .is_err()
+    );
+
+    // Refused while the server has yet to see the caller leave (its reset
+    // on the way), then queued until the first hang is abandoned; with the
+    // second hang still queued, refused until then.
+    let give_up_at = tokio::time::Instant::now() + Duration::from_secs(1);
+    let created = loop {
+        let mut request = tonic::Request::new(create_request("echo_async", 1, "after-the-hangs"));
+        request.set_timeout(Duration::from_secs(10));
+        let created = server.async_client().create_task(request).await;
+        match &created {
+            Err(status)
+                if status.code() == Code::ResourceExhausted
+                    && tokio::time::Instant::now() < give_up_at =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            _ => break created,
+        }
+    };
+    assert!(
+        created.is_ok(),
+        "the queue had room, and the worker came once the first hang was abandoned: {created:?}"
+    );
+    assert_eq!(
+        Calls::of(&calls.in_flight),
+        0,
+        "the hang whose caller left while it waited never started"
     );
 }
 

@@ -12,6 +12,7 @@ mod inputs;
 mod outputs;
 #[cfg(test)]
 mod properties;
+mod start_gate;
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -33,6 +34,7 @@ use crate::{
 };
 use detached::detached;
 use outputs::LargeOutputs;
+use start_gate::StartGate;
 
 /// How long a create's or delete's answer is reused by default.
 pub const DEFAULT_IDEMPOTENCY_TTL: Duration = Duration::from_secs(3600);
@@ -288,19 +290,20 @@ impl Dispatcher {
         agent: Arc<dyn DynAsyncAgent>,
         task: Box<TaskContext>,
     ) -> impl Future<Output = Result<Vec<u8>, AgentError>> + Send + 'a {
-        let key = agent.idempotent().then(|| key::create(&task));
+        let guard = agent.idempotent().then(|| Guarded::new(key::create(&task)));
         let storage = self.storage.clone();
         let call = self.contained(
             self.slots.of(category),
             Operation::Create,
+            guard.as_ref().map(Guarded::gate),
             Box::pin(async move {
                 let task = inputs::read_offloaded(&storage, task).await?;
                 agent.create(task).await
             }),
         );
         async move {
-            let resource_meta = match key {
-                Some(key) => self.guarded(key, self.idempotency_ttl, call).await,
+            let resource_meta = match guard {
+                Some(guard) => self.guarded(guard, self.idempotency_ttl, call).await,
                 None => call.await,
             }?;
             Ok(self.sealed(category, resource_meta))
@@ -314,13 +317,16 @@ impl Dispatcher {
         agent: Arc<dyn DynSyncAgent>,
         task: Box<TaskContext>,
     ) -> impl Future<Output = Result<ResourceParts, AgentError>> + Send + 'a {
-        let key = agent.idempotent().then(|| key::execute(&task));
+        let guard = agent
+            .idempotent()
+            .then(|| Guarded::new(key::execute(&task)));
         let output_prefix = task.output_prefix.clone();
         let storage = self.storage.clone();
         let slots = self.slots.of(category);
         let agent_call = self.contained(
             Arc::clone(&slots),
             Operation::Execute,
+            guard.as_ref().map(Guarded::gate),
             Box::pin(async move {
                 let task = inputs::read_offloaded(&storage, task).await?;
                 agent.execute(task).await
@@ -334,10 +340,10 @@ impl Dispatcher {
                 .await
         });
         async move {
-            match key {
-                Some(key) => {
+            match guard {
+                Some(guard) => {
                     let ttl = self.idempotency_ttl.min(SYNC_RESULT_TTL);
-                    self.guarded(key, ttl, call).await
+                    self.guarded(guard, ttl, call).await
                 }
                 None => call.await,
             }
@@ -370,7 +376,7 @@ impl Dispatcher {
         };
         let call = agent.get(&job.resource_meta, job.connection);
         let parts = self
-            .contained(self.slots.of(&job.category), Operation::Get, call)
+            .contained(self.slots.of(&job.category), Operation::Get, None, call)
             .await?
             .into_parts()?;
         self.large_outputs()
@@ -387,17 +393,18 @@ impl Dispatcher {
             RegisteredAgent::Async(agent) => Arc::clone(agent),
             RegisteredAgent::Sync(_) => return Ok(()),
         };
-        let key = agent
+        let guard = agent
             .idempotent()
-            .then(|| key::delete(&job.category, &job.resource_meta));
+            .then(|| Guarded::new(key::delete(&job.category, &job.resource_meta)));
         let slots = self.slots.of(&job.category);
-        let call = self.contained(slots, Operation::Delete, async move {
+        let gate = guard.as_ref().map(Guarded::gate);
+        let call = self.contained(slots, Operation::Delete, gate, async move {
             agent.delete(&job.resource_meta, job.connection).await?;
             Ok(Vec::new())
         });
-        match key {
-            Some(key) => self
-                .guarded(key, self.idempotency_ttl, call)
+        match guard {
+            Some(guard) => self
+                .guarded(guard, self.idempotency_ttl, call)
                 .await
                 .map(drop),
             None => call.await.map(drop),
@@ -414,7 +421,12 @@ impl Dispatcher {
         self.open(&mut job)?;
         let call = agent.get_metrics(&job.resource_meta, query);
         let results = self
-            .contained(self.slots.of(&job.category), Operation::GetMetrics, call)
+            .contained(
+                self.slots.of(&job.category),
+                Operation::GetMetrics,
+                None,
+                call,
+            )
             .await?;
         results
             .into_iter()
@@ -436,18 +448,20 @@ impl Dispatcher {
         let agent = self.registry.async_agent(&job.category)?;
         self.open(&mut job)?;
         let call = agent.get_logs(&job.resource_meta, query);
-        self.contained(self.slots.of(&job.category), Operation::GetLogs, call)
+        self.contained(self.slots.of(&job.category), Operation::GetLogs, None, call)
             .await
     }
 
-    /// `call`, run once its agent has a slot and a worker is free, within
-    /// the call deadline, with the dispatcher's storage as
+    /// `call`, run once its agent has a slot and a worker is free (and, for
+    /// a guarded call, it passed its `gate`: its caller is still there),
+    /// within the call deadline, with the dispatcher's storage as
     /// [`Storage::current`], and with a panic answered as an `INTERNAL`
     /// error: the server goes on serving.
     fn contained<T, F>(
         &self,
         agent_slots: Arc<AgentSlots>,
         operation: Operation,
+        gate: Option<StartGate>,
         call: F,
     ) -> impl Future<Output = Result<T, AgentError>> + Send + use<T, F>
     where
@@ -457,6 +471,11 @@ impl Dispatcher {
         let storage = self.storage.clone();
         async move {
             let _slot = slots.acquire(&agent_slots).await?;
+            if gate.is_some_and(|gate| !gate.pass()) {
+                return Err(AgentError::unavailable(
+                    "the caller left before a worker was free: the call was not started",
+                ));
+            }
             let category = agent_slots.category();
             let timeout = slots.call_timeout();
             let call = AssertUnwindSafe(storage.scope(call)).catch_unwind();
@@ -511,16 +530,20 @@ impl Dispatcher {
         }
     }
 
-    /// Runs `call` under the guard, [`detached`]: once started it finishes
-    /// (and the guard keeps its answer) even when the caller gives up
-    /// waiting, so that a repeat finds the answer instead of starting a
-    /// second job. The worker slot `call` takes goes with it.
+    /// Runs `call` under the guard, [`detached`]: once its agent started
+    /// it finishes (and the guard keeps its answer) even when the caller
+    /// gives up waiting, so that a repeat finds the answer instead of
+    /// starting a second job. The worker slot `call` takes goes with it.
+    /// `call` passes the guard's gate as its agent starts ([`contained`]
+    /// with [`Guarded::gate`]); a caller that leaves before drops it.
     ///
     /// A function answering a future, not an `async fn`: that would hold
     /// the detached future in its own state as well.
+    ///
+    /// [`contained`]: Self::contained
     fn guarded<T, F>(
         &self,
-        key: String,
+        guard: Guarded,
         ttl: Duration,
         call: F,
     ) -> impl Future<Output = Result<T, AgentError>> + use<T, F>
@@ -528,13 +551,35 @@ impl Dispatcher {
         T: GuardedAnswer + Send + 'static,
         F: Future<Output = Result<T, AgentError>> + Send + 'static,
     {
-        detached(self.guard.once(key, ttl, call)).map(|joined| {
+        detached(self.guard.once(guard.key, ttl, call), guard.gate).map(|joined| {
             joined.unwrap_or_else(|_| {
                 Err(AgentError::unavailable(
                     "the call was cancelled: the server is shutting down",
                 ))
             })
         })
+    }
+}
+
+/// What a guarded call is filed under, and the gate it passes as its agent
+/// starts.
+struct Guarded {
+    key: String,
+    gate: StartGate,
+}
+
+impl Guarded {
+    /// The guard of a call filed under `key`, not yet started.
+    fn new(key: String) -> Self {
+        Guarded {
+            key,
+            gate: StartGate::default(),
+        }
+    }
+
+    /// The gate the call passes as its agent starts.
+    fn gate(&self) -> StartGate {
+        self.gate.clone()
     }
 }
 
