@@ -201,7 +201,8 @@ async fn json_logs_carry_the_task_type_operation_and_execution_id() {
     let channel = server.connect().await;
     session(channel.clone()).await;
     use agent_core::proto::flyteidl::service::async_agent_service_client::AsyncAgentServiceClient;
-    AsyncAgentServiceClient::new(channel)
+    let mut client = AsyncAgentServiceClient::new(channel);
+    client
         .create_task(admin::CreateTaskRequest {
             template: Some(task_template("echo_async", serde_json::Value::Null)),
             inputs: Some(LiteralMapBuilder::new().with("x", 1).build().unwrap()),
@@ -209,6 +210,10 @@ async fn json_logs_carry_the_task_type_operation_and_execution_id() {
         })
         .await
         .unwrap();
+    let no_template = client
+        .create_task(admin::CreateTaskRequest::default())
+        .await
+        .unwrap_err();
     let lines = server.stop().await;
     let records: Vec<serde_json::Value> = lines
         .iter()
@@ -222,6 +227,13 @@ async fn json_logs_carry_the_task_type_operation_and_execution_id() {
         })
         .unwrap_or_else(|| panic!("no create with its execution id: {lines:#?}"));
     assert_eq!(create["fields"]["task_type"], "echo_async");
+    let refused = records
+        .iter()
+        .find(|record| record["fields"]["message"] == "refused")
+        .unwrap_or_else(|| panic!("the request with no template is not logged: {lines:#?}"));
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["fields"]["operation"], "create");
+    assert_eq!(refused["fields"]["error"], no_template.message());
     // Successful polls are logged at debug only: Propeller polls every
     // running task.
     assert!(

@@ -108,6 +108,26 @@ impl Shared {
     }
 }
 
+/// A request refused before it reached the dispatcher (a field missing or
+/// malformed, a sync stream out of order), answered `status`: logged as a
+/// failure is, with its operation. Not counted in the metrics, as it names
+/// no task type to count it under.
+pub(crate) fn refused(operation: Operation, status: tonic::Status) -> tonic::Status {
+    tracing::warn!(
+        operation = %operation.as_str(),
+        code = ?status.code(),
+        error = status.message(),
+        "refused"
+    );
+    status
+}
+
+/// [`refused`], for a request the adapter could not read into the core's
+/// types (`error`).
+pub(crate) fn refuse(operation: Operation) -> impl FnOnce(AgentError) -> tonic::Status {
+    move |error| refused(operation, status::from_agent_error(error))
+}
+
 /// What a call is logged with; logged as given up on when dropped before it
 /// is answered (the client cancelled it or its deadline passed: a guarded
 /// call goes on without it).

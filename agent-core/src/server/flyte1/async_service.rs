@@ -12,8 +12,7 @@ use crate::LogsQuery;
 use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl::admin;
 use crate::proto::flyteidl::service::async_agent_service_server::AsyncAgentService;
-use crate::server::shared::{Shared, metrics_query};
-use crate::server::status;
+use crate::server::shared::{Shared, metrics_query, refuse};
 
 /// Serves the async agents of a registry over Flyte 1.
 pub(crate) struct AsyncAgentHandler {
@@ -34,7 +33,7 @@ impl AsyncAgentService for AsyncAgentHandler {
     {
         let task = convert::create_request(request.into_inner());
         Box::pin(async move {
-            let task = task.map_err(status::from_agent_error)?;
+            let task = task.map_err(refuse(Operation::Create))?;
             let resource_meta = self
                 .shared
                 .observe_start(task, Operation::Create, Dispatcher::create)
@@ -56,7 +55,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             request.output_prefix,
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::Get))?;
         let resource = self
             .shared
             .observe_job(job, Operation::Get, Dispatcher::get)
@@ -79,7 +78,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::Delete))?;
         self.shared
             .observe_job(job, Operation::Delete, Dispatcher::delete)
             .await?;
@@ -104,7 +103,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::GetMetrics))?;
         let results = self
             .shared
             .observe_job(job, Operation::GetMetrics, |dispatcher, job| {
@@ -134,7 +133,7 @@ impl AsyncAgentService for AsyncAgentHandler {
             request.resource_meta,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::GetLogs))?;
         let logs = self
             .shared
             .observe_job(job, Operation::GetLogs, |dispatcher, job| {

@@ -14,7 +14,7 @@ use crate::TaskContext;
 use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl::service::sync_agent_service_server::SyncAgentService;
 use crate::proto::flyteidl::{admin, core};
-use crate::server::shared::Shared;
+use crate::server::shared::{Shared, refused};
 use crate::server::status;
 
 use admin::execute_task_sync_request::Part;
@@ -89,14 +89,14 @@ impl SyncAgentService for SyncAgentHandler {
         let mut stream = request.into_inner();
         Box::pin(async move {
             let read_timeout = self.shared.read_timeout;
-            let task = tokio::time::timeout(read_timeout, read_task(&mut stream))
-                .await
-                .map_err(|_| {
-                    Status::deadline_exceeded(format!(
-                        "ExecuteTaskSyncRequest: the header and inputs did not arrive within \
-                         {read_timeout:?}; send both, then close the stream"
-                    ))
-                })??;
+            let task = match tokio::time::timeout(read_timeout, read_task(&mut stream)).await {
+                Ok(read) => read,
+                Err(_) => Err(Status::deadline_exceeded(format!(
+                    "ExecuteTaskSyncRequest: the header and inputs did not arrive within \
+                     {read_timeout:?}; send both, then close the stream"
+                ))),
+            }
+            .map_err(|status| refused(Operation::Execute, status))?;
             let resource = self
                 .shared
                 .observe_start(task, Operation::Execute, Dispatcher::execute)

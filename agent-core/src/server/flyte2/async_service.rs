@@ -12,8 +12,7 @@ use crate::LogsQuery;
 use crate::dispatch::{Dispatcher, Operation};
 use crate::proto::flyteidl2::connector;
 use crate::proto::flyteidl2::connector::async_connector_service_server::AsyncConnectorService;
-use crate::server::shared::{Shared, metrics_query};
-use crate::server::status;
+use crate::server::shared::{Shared, metrics_query, refuse};
 
 /// Serves every agent of a registry as a Flyte 2 connector.
 pub(crate) struct AsyncConnectorHandler {
@@ -34,7 +33,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
     {
         let task = convert::create_request(request.into_inner());
         Box::pin(async move {
-            let task = task.map_err(status::from_agent_error)?;
+            let task = task.map_err(refuse(Operation::Create))?;
             // Looked up once: for the operation the call is observed as,
             // and for the dispatcher.
             let found = self.shared.dispatcher.registry().serving(&task.template);
@@ -64,7 +63,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.connection,
             request.output_prefix,
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::Get))?;
         let resource = self
             .shared
             .observe_job(job, Operation::Get, Dispatcher::get)
@@ -86,7 +85,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             request.connection,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::Delete))?;
         self.shared
             .observe_job(job, Operation::Delete, Dispatcher::delete)
             .await?;
@@ -110,7 +109,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             None,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::GetMetrics))?;
         let results = self
             .shared
             .observe_job(job, Operation::GetMetrics, |dispatcher, job| {
@@ -139,7 +138,7 @@ impl AsyncConnectorService for AsyncConnectorHandler {
             None,
             String::new(),
         )
-        .map_err(status::from_agent_error)?;
+        .map_err(refuse(Operation::GetLogs))?;
         let logs = self
             .shared
             .observe_job(job, Operation::GetLogs, |dispatcher, job| {
