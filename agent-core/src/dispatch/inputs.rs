@@ -86,12 +86,20 @@ fn read_literal(
                         "input {path}: cannot read its offloaded literal: {error}"
                     ))
                 })?;
-                let fetched = Literal::decode(bytes).map_err(|error| {
-                    AgentError::invalid_argument(format!(
-                        "input {path}: {uri} does not hold a serialized \
-                         flyteidl.core.Literal: {error}"
-                    ))
-                })?;
+                // Some bytes that are no literal (none at all, say) decode
+                // as one with no value, which no offloaded input is.
+                let fetched = Literal::decode(bytes)
+                    .map_err(|error| error.to_string())
+                    .and_then(|fetched| match fetched.value {
+                        Some(_) => Ok(fetched),
+                        None => Err("it holds no value".to_string()),
+                    })
+                    .map_err(|error| {
+                        AgentError::invalid_argument(format!(
+                            "input {path}: {uri} does not hold a serialized \
+                             flyteidl.core.Literal: {error}"
+                        ))
+                    })?;
                 read_literal(storage, fetched, path, hops + 1).await
             }
             Some(literal::Value::Collection(mut collection)) => {
@@ -258,6 +266,20 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::InvalidArgument);
         assert!(error.message().contains(&garbage), "{error}");
         assert!(error.message().contains("flyteidl.core.Literal"), "{error}");
+
+        let empty = dir.path().join("empty.pb");
+        std::fs::write(&empty, b"").unwrap();
+        let empty = empty.display().to_string();
+        let inputs = LiteralMapBuilder::new()
+            .with("e", offloaded(&empty))
+            .build()
+            .unwrap();
+        let error = read_offloaded(&Storage::default(), task(inputs))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        assert!(error.message().contains(&empty), "{error}");
+        assert!(error.message().contains("holds no value"), "{error}");
     }
 
     #[tokio::test]

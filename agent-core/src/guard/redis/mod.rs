@@ -141,7 +141,7 @@ impl RedisGuardStore {
         ::redis::cmd("PING")
             .query_async::<()>(&mut connection)
             .await
-            .map_err(|error| self.shared.error("reach", error))
+            .map_err(|error| self.shared.error("ping it", error))
     }
 
     async fn claim_key(&self, key: &str) -> Result<Claim, StoreError> {
@@ -262,7 +262,7 @@ impl Shared {
 
     /// The error of a failed attempt to `what`.
     fn error(&self, what: &str, error: ::redis::RedisError) -> StoreError {
-        StoreError::with_source(format!("cannot {what} in the Redis at {}", self.url), error)
+        StoreError::with_source(format!("the Redis at {}: cannot {what}", self.url), error)
     }
 }
 
