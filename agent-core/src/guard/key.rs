@@ -25,16 +25,13 @@ pub(crate) fn execute(task: &TaskContext) -> String {
 
 /// The key of a delete of the job `resource_meta` names.
 pub(crate) fn delete(category: &TaskCategory, resource_meta: &[u8]) -> String {
-    let mut key = String::with_capacity(64);
-    key.push_str("delete");
-    push_field(&mut key, &category.name);
-    let _ = write!(
-        key,
-        "/{}/{:016x}",
-        category.version,
-        fnv1a(&[resource_meta])
-    );
-    key
+    let hash = fnv1a(&[resource_meta]);
+    written("delete", 64, |key| {
+        key.field(&category.name);
+        key.field(itoa::Buffer::new().format(category.version));
+        key.field("");
+        let _ = write!(key, "{hash:016x}");
+    })
 }
 
 /// The 64-bit FNV-1a hash of `parts`, each prefixed by its length so that
@@ -53,66 +50,115 @@ fn fnv1a(parts: &[&[u8]]) -> u64 {
 }
 
 fn task_key(operation: &str, task: &TaskContext) -> String {
-    // Written once into a buffer sized for a typical key: creates are keyed
-    // on every call.
-    let mut key = String::with_capacity(192);
     let template = &task.template;
-    key.push_str(operation);
-    push_field(&mut key, &template.r#type);
-    push_field(
-        &mut key,
-        itoa::Buffer::new().format(template.task_type_version),
-    );
-    if let Some(id) = &task.execution.task_execution_id
-        && let Some(node) = &id.node_execution_id
-    {
-        let workflow = node.execution_id.as_ref();
-        let workflow_field =
-            |field: fn(&core::WorkflowExecutionIdentifier) -> &str| workflow.map_or("", field);
-        let task_field =
-            |field: fn(&core::Identifier) -> &str| id.task_id.as_ref().map_or("", field);
-        for field in [
-            workflow_field(|w| &w.org),
-            workflow_field(|w| &w.project),
-            workflow_field(|w| &w.domain),
-            workflow_field(|w| &w.name),
-            &node.node_id,
-            task_field(|t| &t.name),
-            task_field(|t| &t.version),
-        ] {
-            push_field(&mut key, field);
+    let attempt = task
+        .execution
+        .task_execution_id
+        .as_ref()
+        .and_then(|id| Some((id, id.node_execution_id.as_ref()?)));
+    let request_hash = attempt.is_none().then(|| {
+        let template = template.encode_to_vec();
+        let inputs = task.inputs.encode_to_vec();
+        fnv1a(&[&template, &inputs, task.output_prefix.as_bytes()])
+    });
+    // Sized for a typical key: creates are keyed on every call.
+    written(operation, 192, |key| {
+        key.field(&template.r#type);
+        key.field(itoa::Buffer::new().format(template.task_type_version));
+        if let Some((id, node)) = attempt {
+            let workflow = node.execution_id.as_ref();
+            let workflow_field =
+                |field: fn(&core::WorkflowExecutionIdentifier) -> &str| workflow.map_or("", field);
+            let task_field =
+                |field: fn(&core::Identifier) -> &str| id.task_id.as_ref().map_or("", field);
+            for field in [
+                workflow_field(|w| &w.org),
+                workflow_field(|w| &w.project),
+                workflow_field(|w| &w.domain),
+                workflow_field(|w| &w.name),
+                &node.node_id,
+                task_field(|t| &t.name),
+                task_field(|t| &t.version),
+            ] {
+                key.field(field);
+            }
+            key.field("attempt-");
+            let _ = key.write_str(itoa::Buffer::new().format(id.retry_attempt));
         }
-        key.push_str("/attempt-");
-        key.push_str(itoa::Buffer::new().format(id.retry_attempt));
-        return key;
-    }
-    let template = template.encode_to_vec();
-    let inputs = task.inputs.encode_to_vec();
-    let hash = fnv1a(&[&template, &inputs, task.output_prefix.as_bytes()]);
-    let _ = write!(key, "/request-{hash:016x}");
-    key
+        if let Some(hash) = request_hash {
+            key.field("request-");
+            let _ = write!(key, "{hash:016x}");
+        }
+    })
 }
 
-/// Appends `/field` to `key`, a `/` or `%` in the field written `%2F` or
-/// `%25`, so that no two lists of fields make one key. (Flyte's names hold
-/// neither: a key is checked for them, and written as it is.)
-fn push_field(key: &mut String, field: &str) {
-    key.push('/');
-    // A fold, not `any`: with no early exit the compiler checks many bytes
-    // at once.
-    let escaped = field
+/// The key `write` writes after `operation`, into a buffer of `capacity`:
+/// its fields as they are, unless one holds a `/` or a `%`, which one pass
+/// over the key tells (Flyte's names hold neither). Then it is written
+/// again with those escaped, `%2F` and `%25`, so that no two lists of
+/// fields make one key.
+fn written(operation: &str, capacity: usize, write: impl Fn(&mut KeyWriter)) -> String {
+    let mut plain = KeyWriter::new(operation, capacity, false);
+    write(&mut plain);
+    // A count, not a search: with no early exit the compiler checks many
+    // bytes at once.
+    let special = plain
+        .key
         .bytes()
-        .fold(false, |found, byte| found | (byte == b'/') | (byte == b'%'));
-    if !escaped {
-        key.push_str(field);
-        return;
+        .filter(|&byte| (byte == b'/') | (byte == b'%'))
+        .count();
+    if special == plain.separators {
+        return plain.key;
     }
-    for c in field.chars() {
-        match c {
-            '/' => key.push_str("%2F"),
-            '%' => key.push_str("%25"),
-            c => key.push(c),
+    let mut escaped = KeyWriter::new(operation, capacity, true);
+    write(&mut escaped);
+    escaped.key
+}
+
+/// A key being written: the operation, then fields, each after a `/`.
+struct KeyWriter {
+    key: String,
+    /// How many `/` it wrote between fields.
+    separators: usize,
+    /// Whether a `/` or `%` in a field is written escaped.
+    escaping: bool,
+}
+
+impl KeyWriter {
+    fn new(operation: &str, capacity: usize, escaping: bool) -> Self {
+        let mut key = String::with_capacity(capacity);
+        key.push_str(operation);
+        KeyWriter {
+            key,
+            separators: 0,
+            escaping,
         }
+    }
+
+    /// Begins a field with `text`; what is written next (through
+    /// [`Write`]) goes on with it.
+    fn field(&mut self, text: &str) {
+        self.key.push('/');
+        self.separators += 1;
+        let _ = self.write_str(text);
+    }
+}
+
+/// Writes into the current field.
+impl Write for KeyWriter {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if !self.escaping {
+            self.key.push_str(text);
+            return Ok(());
+        }
+        for c in text.chars() {
+            match c {
+                '/' => self.key.push_str("%2F"),
+                '%' => self.key.push_str("%25"),
+                c => self.key.push(c),
+            }
+        }
+        Ok(())
     }
 }
 
