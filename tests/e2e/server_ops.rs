@@ -281,17 +281,22 @@ async fn answer_next_frame(connection: &mut tokio::net::TcpStream) -> Option<u8>
     Some(kind)
 }
 
-#[tokio::test]
-async fn a_connection_may_hold_a_thousand_calls_at_once() {
-    let (server, _) = start().await;
-    let mut connection = tokio::net::TcpStream::connect(server.address())
-        .await
-        .unwrap();
+/// A raw HTTP/2 connection to `address`, its preface and (empty) settings
+/// sent.
+async fn raw_connection(address: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let mut connection = tokio::net::TcpStream::connect(address).await.unwrap();
     connection.write_all(CLIENT_PREFACE).await.unwrap();
     connection
         .write_all(&frame(SETTINGS, 0, &[]))
         .await
         .unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn a_connection_may_hold_a_thousand_calls_at_once() {
+    let (server, _) = start().await;
+    let mut connection = raw_connection(server.address()).await;
     let mut head = [0; 9];
     connection.read_exact(&mut head).await.unwrap();
     assert_eq!(head[3], SETTINGS, "the server's first frame");
@@ -307,14 +312,7 @@ async fn a_connection_may_hold_a_thousand_calls_at_once() {
 #[tokio::test]
 async fn a_client_still_writing_when_the_shutdown_closes_its_connection_is_not_reset() {
     let (server, _) = start().await;
-    let mut connection = tokio::net::TcpStream::connect(server.address())
-        .await
-        .unwrap();
-    connection.write_all(CLIENT_PREFACE).await.unwrap();
-    connection
-        .write_all(&frame(SETTINGS, 0, &[]))
-        .await
-        .unwrap();
+    let mut connection = raw_connection(server.address()).await;
     // The server's settings: the connection is served.
     assert_eq!(answer_next_frame(&mut connection).await, Some(SETTINGS));
     let stopping = tokio::spawn(server.shutdown());

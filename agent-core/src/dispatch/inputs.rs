@@ -253,33 +253,25 @@ mod tests {
         assert!(error.message().starts_with("input xs[1]: "), "{error}");
         assert!(error.message().contains(&missing), "{error}");
 
-        let garbage = dir.path().join("garbage.pb");
-        std::fs::write(&garbage, b"\xff\xff").unwrap();
-        let garbage = garbage.display().to_string();
-        let inputs = LiteralMapBuilder::new()
-            .with("g", offloaded(&garbage))
-            .build()
-            .unwrap();
-        let error = read_offloaded(&Storage::default(), task(inputs))
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
-        assert!(error.message().contains(&garbage), "{error}");
-        assert!(error.message().contains("flyteidl.core.Literal"), "{error}");
-
-        let empty = dir.path().join("empty.pb");
-        std::fs::write(&empty, b"").unwrap();
-        let empty = empty.display().to_string();
-        let inputs = LiteralMapBuilder::new()
-            .with("e", offloaded(&empty))
-            .build()
-            .unwrap();
-        let error = read_offloaded(&Storage::default(), task(inputs))
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
-        assert!(error.message().contains(&empty), "{error}");
-        assert!(error.message().contains("holds no value"), "{error}");
+        // Bytes that are no literal, and none at all (a literal with no value).
+        for (name, bytes, why) in [
+            ("garbage.pb", &b"\xff\xff"[..], "flyteidl.core.Literal"),
+            ("empty.pb", b"", "holds no value"),
+        ] {
+            let file = dir.path().join(name);
+            std::fs::write(&file, bytes).unwrap();
+            let file = file.display().to_string();
+            let inputs = LiteralMapBuilder::new()
+                .with("g", offloaded(&file))
+                .build()
+                .unwrap();
+            let error = read_offloaded(&Storage::default(), task(inputs))
+                .await
+                .unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+            assert!(error.message().contains(&file), "{error}");
+            assert!(error.message().contains(why), "{error}");
+        }
     }
 
     #[tokio::test]
