@@ -25,7 +25,7 @@ pub fn code(kind: ErrorKind) -> tonic::Code {
 }
 
 /// `error` as the status a gRPC caller sees: its kind's code and its
-/// message, cut to [`MAX_MESSAGE_BYTES`].
+/// message, cut to 2 KiB (`MAX_MESSAGE_BYTES`).
 pub fn from_agent_error(error: AgentError) -> tonic::Status {
     tonic::Status::new(code(error.kind()), bounded(error.message()))
 }
