@@ -29,6 +29,7 @@ pub(crate) fn delete(category: &TaskCategory, resource_meta: &[u8]) -> String {
     written("delete", 64, |key| {
         key.field(&category.name);
         key.field(itoa::Buffer::new().format(category.version));
+        // A field of the hash alone, written without a string of its own.
         key.field("");
         let _ = write!(key, "{hash:016x}");
     })
@@ -97,10 +98,6 @@ fn task_key(operation: &str, task: &TaskContext) -> String {
 /// over the key tells (Flyte's names hold neither). Then it is written
 /// again with those escaped, `%2F` and `%25`, so that no two lists of
 /// fields make one key.
-///
-/// Inlined, with what it calls, so that the first writing, which every
-/// guarded call does, is compiled with no escaping in it.
-#[inline(always)]
 fn written(operation: &str, capacity: usize, write: impl Fn(&mut KeyWriter)) -> String {
     let mut plain = KeyWriter::new(operation, capacity, false);
     write(&mut plain);
@@ -129,7 +126,6 @@ struct KeyWriter {
 }
 
 impl KeyWriter {
-    #[inline(always)]
     fn new(operation: &str, capacity: usize, escaping: bool) -> Self {
         let mut key = String::with_capacity(capacity);
         key.push_str(operation);
@@ -142,7 +138,6 @@ impl KeyWriter {
 
     /// Begins a field with `text`; what is written next (through
     /// [`Write`]) goes on with it.
-    #[inline(always)]
     fn field(&mut self, text: &str) {
         self.key.push('/');
         self.separators += 1;
@@ -152,7 +147,6 @@ impl KeyWriter {
 
 /// Writes into the current field.
 impl Write for KeyWriter {
-    #[inline(always)]
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         if !self.escaping {
             self.key.push_str(text);
