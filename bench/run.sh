@@ -14,12 +14,13 @@
 # RPC of both protocols at concurrency 1, 16 and 64, each run after a
 # one-second warm-up, reading the server's CPU time (utime + stime,
 # /proc/PID/stat) around it, and how busy the load generator's CPU was
-# (/proc/stat; the table shows it by concurrency: a load generator as busy
-# as the server counts its own queue in the latencies). Each case runs on
-# ours and then on the baseline (the server not under load is idle), so
-# that the VM's drift over minutes falls on both alike. The raw figures
-# (one JSON object per run) go to target/bench/results.jsonl; the table
-# to stdout and to --out when given.
+# (/proc/stat; the table shows it by concurrency, beside how busy the
+# server was: a load generator as busy as the server counts its own queue
+# in the latencies, and both short of busy waited on each other). Each
+# case runs on ours and then on the baseline (the server not under load
+# is idle), so that the VM's drift over minutes falls on both alike. The
+# raw figures (one JSON object per run) go to target/bench/results.jsonl;
+# the table to stdout and to --out when given.
 #
 # --rounds N (default 1) times each start N times, and runs each case N
 # times over, ours and the baseline in turn; the table shows the median of

@@ -11,7 +11,8 @@ and each of their runs beside ours with the ratios ours / Python. When they
 hold variants of ours (`bench/run.sh --variant NAME=FLAGS`), a table of
 each variant's runs beside ours': both as ratios to the baseline, and the
 variant's to ours, each paired by round. When the results say how busy
-the load generator's CPU was, a table of that by concurrency.
+the load generator's CPU was, a table of that by concurrency, beside how
+busy the server's was.
 
     python3 bench/table.py target/bench/results.jsonl
 """
@@ -55,13 +56,17 @@ def load(path):
             cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
             load_ticks = row.get("load_cpu_ticks")
             load_busy = row["load_cpu_busy_ticks"] / load_ticks if load_ticks else None
+            elapsed_s = report.get("elapsed_s")
+            server_busy = row["cpu_ticks"] / row["clk_tck"] / elapsed_s if elapsed_s else None
             runs.setdefault(key, []).append({"round": row.get("round"), "rps": report["rps"],
                                              "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
-                                             "errors": report["errors"], "load_busy": load_busy})
+                                             "errors": report["errors"], "load_busy": load_busy,
+                                             "server_busy": server_busy})
     starts = {server: medians(rounds, ("start_ms", "idle_rss_kib")) for server, rounds in starts.items()}
     runs = {key: medians(rounds, ("rps", "p99", "cpu_us"))
             | {"errors": sum(r["errors"] for r in rounds), "by_round": by_round(rounds),
-               "load_busy": median_of_known(r["load_busy"] for r in rounds)}
+               "load_busy": median_of_known(r["load_busy"] for r in rounds),
+               "server_busy": median_of_known(r["server_busy"] for r in rounds)}
             for key, rounds in runs.items()}
     return starts, runs
 
@@ -194,19 +199,27 @@ def main(path):
 
 def load_generator_table(runs):
     """The lines of the table of how busy the load generator's CPU was, by
-    concurrency: the median of its runs on ours and on the baseline; none
-    when the results do not say (results from before it was read)."""
+    concurrency, beside how busy the server's was (its CPU time over the
+    run's length): the median of the runs on ours and on the baseline; none
+    when the results do not say (results from before it was read). Both
+    below 100 % at once is time neither spent working: each waited for
+    the other's answers."""
     busy = {}
     for (server, _, _, _, conc), run in runs.items():
         if server in ("ours", "baseline") and run["load_busy"] is not None:
-            busy.setdefault(conc, {}).setdefault(server, []).append(run["load_busy"])
+            for side in ("server_busy", "load_busy"):
+                if run[side] is not None:
+                    busy.setdefault(conc, {}).setdefault((side, server), []).append(run[side])
     if not busy:
         return []
-    out = ["", "| conc. | load generator's CPU busy: runs on ours | runs on the baseline |", "|---:|---:|---:|"]
+    out = ["", "| conc. | server's CPU busy: ours | baseline "
+               "| load generator's CPU busy: runs on ours | runs on the baseline |",
+           "|---:|---:|---:|---:|---:|"]
     for conc in sorted(busy):
-        cells = [f"{statistics.median(busy[conc][server]) * 100:.0f} %" if server in busy[conc] else ""
-                 for server in ("ours", "baseline")]
-        out.append(f"| {conc} | {cells[0]} | {cells[1]} |")
+        cells = [f"{statistics.median(busy[conc][key]) * 100:.0f} %" if key in busy[conc] else ""
+                 for key in (("server_busy", "ours"), ("server_busy", "baseline"),
+                             ("load_busy", "ours"), ("load_busy", "baseline"))]
+        out.append(f"| {conc} | {' | '.join(cells)} |")
     return out
 
 
