@@ -188,6 +188,17 @@ mod tests {
         path.display().to_string()
     }
 
+    /// The error reading a task whose one input, `name`, is `input`: an
+    /// `INVALID_ARGUMENT`.
+    async fn refused(name: &str, input: Literal) -> AgentError {
+        let inputs = LiteralMapBuilder::new().with(name, input).build().unwrap();
+        let error = read_offloaded(&Storage::default(), task(inputs))
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
+        error
+    }
+
     #[tokio::test]
     async fn offloaded_inputs_are_read_at_every_depth() {
         let dir = tempfile::tempdir().unwrap();
@@ -245,11 +256,7 @@ mod tests {
             })),
             ..Default::default()
         };
-        let inputs = LiteralMapBuilder::new().with("xs", nested).build().unwrap();
-        let error = read_offloaded(&Storage::default(), task(inputs))
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        let error = refused("xs", nested).await;
         assert!(error.message().starts_with("input xs[1]: "), "{error}");
         assert!(error.message().contains(&missing), "{error}");
 
@@ -261,14 +268,7 @@ mod tests {
             let file = dir.path().join(name);
             std::fs::write(&file, bytes).unwrap();
             let file = file.display().to_string();
-            let inputs = LiteralMapBuilder::new()
-                .with("g", offloaded(&file))
-                .build()
-                .unwrap();
-            let error = read_offloaded(&Storage::default(), task(inputs))
-                .await
-                .unwrap_err();
-            assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+            let error = refused("g", offloaded(&file)).await;
             assert!(error.message().contains(&file), "{error}");
             assert!(error.message().contains(why), "{error}");
         }
@@ -279,14 +279,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("loop.pb").display().to_string();
         stored(dir.path(), "loop.pb", offloaded(&path));
-        let inputs = LiteralMapBuilder::new()
-            .with("l", offloaded(&path))
-            .build()
-            .unwrap();
-        let error = read_offloaded(&Storage::default(), task(inputs))
-            .await
-            .unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::InvalidArgument);
+        let error = refused("l", offloaded(&path)).await;
         assert!(error.message().contains("deep"), "{error}");
     }
 }
