@@ -53,11 +53,12 @@ def load(path):
             report = row["report"]
             key = (row["server"], report["protocol"], report["rpc"], row["task_type"], report["concurrency"])
             requests = report["requests"]
-            cpu_us = row["cpu_ticks"] / row["clk_tck"] * 1e6 / requests if requests else float("nan")
+            cpu_s = row["cpu_ticks"] / row["clk_tck"]
+            cpu_us = cpu_s * 1e6 / requests if requests else float("nan")
             load_ticks = row.get("load_cpu_ticks")
             load_busy = row["load_cpu_busy_ticks"] / load_ticks if load_ticks else None
             elapsed_s = report.get("elapsed_s")
-            server_busy = row["cpu_ticks"] / row["clk_tck"] / elapsed_s if elapsed_s else None
+            server_busy = cpu_s / elapsed_s if elapsed_s else None
             runs.setdefault(key, []).append({"round": row.get("round"), "rps": report["rps"],
                                              "p99": report["latency_us"]["p99"], "cpu_us": cpu_us,
                                              "errors": report["errors"], "load_busy": load_busy,
@@ -191,13 +192,13 @@ def main(path):
     if guard:
         cpu, rounds = worst(guard, "cpu_us", max)
         row("guard on / off, CPU per create ≤ 1.1x (c = 1, 16, 64)", cpu, 1.1, rounds=rounds)
-    out.extend(load_generator_table(runs))
+    out.extend(busy_table(runs))
     out.extend(variant_table(variants, runs))
     out.extend(python_tables(starts, runs))
     print("\n".join(out))
 
 
-def load_generator_table(runs):
+def busy_table(runs):
     """The lines of the table of how busy the load generator's CPU was, by
     concurrency, beside how busy the server's was (its CPU time over the
     run's length): the median of the runs on ours and on the baseline; none
